@@ -1,0 +1,56 @@
+/*
+ * dname.h - domain names in uncompressed wire format.
+ *
+ * The engine keeps names as Unbound keeps them in packed rrsets: a
+ * sequence of length-prefixed labels ending in the root label (0).
+ * Everything here is bounds-checked against the buffer length, because
+ * the names come from MX records that an attacker controls.
+ * Unbound-independent.
+ */
+#ifndef MXGUARD_DNAME_H
+#define MXGUARD_DNAME_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define MXG_DNAME_MAXLEN	255	/* RFC 1035 §2.3.4, wire octets */
+#define MXG_LABEL_MAXLEN	63
+/* Longest presentation form: every octet as \DDD, dots, final dot, NUL. */
+#define MXG_DNAME_TEXTLEN	(MXG_DNAME_MAXLEN * 4 + 2)
+
+/*
+ * Length in octets of the wire name at buf, reading at most buflen
+ * octets; 0 if it is malformed (label over 63, compression pointer,
+ * total over 255, or runs past buflen).
+ */
+size_t mxg_dname_len(const uint8_t *buf, size_t buflen);
+
+/* Case-insensitive equality of two valid wire names. */
+bool mxg_dname_equal(const uint8_t *a, const uint8_t *b);
+
+/* True when name equals zone or lies beneath it (valid wire names). */
+bool mxg_dname_is_subdomain(const uint8_t *name, const uint8_t *zone);
+
+/* Number of labels, not counting the root label. */
+unsigned mxg_dname_labels(const uint8_t *name);
+
+/* Copy a valid wire name into out (MXG_DNAME_MAXLEN octets), lowercased. */
+void mxg_dname_lower(uint8_t *out, const uint8_t *name);
+
+/*
+ * Parse a presentation name ("mx1.example.org", trailing dot optional,
+ * "." for the root, \DDD and \X escapes) into wire form in out
+ * (MXG_DNAME_MAXLEN octets).  Returns the wire length, 0 on error.
+ */
+size_t mxg_dname_from_text(uint8_t *out, const char *text);
+
+/*
+ * Write the presentation form of a valid wire name into out (size
+ * outlen, at least MXG_DNAME_TEXTLEN to never truncate), with a final
+ * dot; non-printable octets and specials escaped as \DDD / \X, so a log
+ * line cannot be forged by the data.  Returns out.
+ */
+char *mxg_dname_to_text(char *out, size_t outlen, const uint8_t *name);
+
+#endif /* MXGUARD_DNAME_H */
