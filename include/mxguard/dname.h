@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * dname.h - domain names in uncompressed wire format.
  *
@@ -52,5 +53,45 @@ size_t mxg_dname_from_text(uint8_t *out, const char *text);
  * line cannot be forged by the data.  Returns out.
  */
 char *mxg_dname_to_text(char *out, size_t outlen, const uint8_t *name);
+
+/* True for the root name ".", a single zero octet. */
+bool mxg_dname_is_root(const uint8_t *name);
+
+/*
+ * Hash of a valid wire name, case-insensitive (FNV-1a over the
+ * lowercased octets), so equal names hash equally whatever their case.
+ */
+uint32_t mxg_dname_hash(const uint8_t *name);
+
+/*
+ * Total order on valid wire names for stable output: label by label
+ * from the left, octets compared lowercased, a shorter label before a
+ * longer one it prefixes, fewer labels first.  Returns <0, 0, >0;
+ * 0 exactly when mxg_dname_equal().
+ */
+int mxg_dname_order(const uint8_t *a, const uint8_t *b);
+
+/*
+ * A bounded text builder for log lines.  Appends never write past the
+ * buffer; when something did not fit, mxg_text_end() replaces the tail
+ * with "..." so the truncation is visible.  The buffer always ends up
+ * NUL-terminated (size at least 4 to hold "...").
+ */
+struct mxg_text {
+	char *buf;
+	size_t size;		/* bytes available, NUL included */
+	size_t len;		/* bytes written, NUL excluded */
+	bool truncated;
+};
+
+void mxg_text_init(struct mxg_text *t, char *buf, size_t size);
+void mxg_text_str(struct mxg_text *t, const char *s);
+void mxg_text_uint(struct mxg_text *t, unsigned long v);
+/* "; what n", only when n is not 0: the tail counters of a log line. */
+void mxg_text_count(struct mxg_text *t, const char *what, unsigned long n);
+/* A name as escaped presentation text, without the final dot ("." stays). */
+void mxg_text_name(struct mxg_text *t, const uint8_t *name);
+/* Finish: mark truncation with "...", return the buffer. */
+char *mxg_text_end(struct mxg_text *t);
 
 #endif /* MXGUARD_DNAME_H */

@@ -1,0 +1,398 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * dname.c - domain names in uncompressed wire format, and the bounded
+ * text builder the engine writes its log lines with.
+ *
+ * Every name that reaches this file came out of an MX record somebody
+ * else controls.  mxg_dname_len() is the one gate: it checks a name
+ * against its buffer, and every other function here may then trust it.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "mxguard/dname.h"
+
+/* The two top bits of a length octet: 00 is a label, 11 a pointer. */
+#define LABEL_TYPE_MASK	0xc0
+
+static uint8_t
+lower_octet(uint8_t c)
+{
+	return (c >= 'A' && c <= 'Z') ? (uint8_t)(c - 'A' + 'a') : c;
+}
+
+size_t
+mxg_dname_len(const uint8_t *buf, size_t buflen)
+{
+	size_t pos = 0;
+
+	if (buf == NULL)
+		return 0;
+	for (;;) {
+		uint8_t lablen;
+
+		if (pos >= buflen)
+			return 0;
+		lablen = buf[pos];
+		/* Pointers and extended label types have no place here. */
+		if (lablen & LABEL_TYPE_MASK)
+			return 0;
+		pos += 1 + (size_t)lablen;
+		if (pos > MXG_DNAME_MAXLEN)
+			return 0;
+		if (lablen == 0)
+			return pos;
+	}
+}
+
+bool
+mxg_dname_is_root(const uint8_t *name)
+{
+	return name[0] == 0;
+}
+
+bool
+mxg_dname_equal(const uint8_t *a, const uint8_t *b)
+{
+	for (;;) {
+		uint8_t len = *a;
+		uint8_t i;
+
+		if (len != *b)
+			return false;
+		if (len == 0)
+			return true;
+		a++;
+		b++;
+		for (i = 0; i < len; i++)
+			if (lower_octet(a[i]) != lower_octet(b[i]))
+				return false;
+		a += len;
+		b += len;
+	}
+}
+
+unsigned
+mxg_dname_labels(const uint8_t *name)
+{
+	unsigned count = 0;
+
+	while (*name != 0) {
+		count++;
+		name += 1 + *name;
+	}
+	return count;
+}
+
+bool
+mxg_dname_is_subdomain(const uint8_t *name, const uint8_t *zone)
+{
+	unsigned name_labels = mxg_dname_labels(name);
+	unsigned zone_labels = mxg_dname_labels(zone);
+
+	if (name_labels < zone_labels)
+		return false;
+	/* Skip the labels that name has beyond zone, then compare the rest. */
+	while (name_labels-- > zone_labels)
+		name += 1 + *name;
+	return mxg_dname_equal(name, zone);
+}
+
+void
+mxg_dname_lower(uint8_t *out, const uint8_t *name)
+{
+	for (;;) {
+		uint8_t len = *name;
+		uint8_t i;
+
+		*out++ = len;
+		if (len == 0)
+			return;
+		name++;
+		for (i = 0; i < len; i++)
+			*out++ = lower_octet(*name++);
+	}
+}
+
+uint32_t
+mxg_dname_hash(const uint8_t *name)
+{
+	uint32_t hash = 2166136261u;
+
+	for (;;) {
+		uint8_t len = *name++;
+		uint8_t i;
+
+		hash = (hash ^ len) * 16777619u;
+		if (len == 0)
+			return hash;
+		for (i = 0; i < len; i++)
+			hash = (hash ^ lower_octet(*name++)) * 16777619u;
+	}
+}
+
+int
+mxg_dname_order(const uint8_t *a, const uint8_t *b)
+{
+	for (;;) {
+		uint8_t alen = *a++, blen = *b++;
+		uint8_t common = alen < blen ? alen : blen;
+		uint8_t i;
+
+		/* The root label ends a name: fewer labels sort first. */
+		if (alen == 0 || blen == 0)
+			return (int)alen - (int)blen;
+		for (i = 0; i < common; i++) {
+			int diff = (int)lower_octet(a[i]) - (int)lower_octet(b[i]);
+
+			if (diff != 0)
+				return diff;
+		}
+		if (alen != blen)
+			return (int)alen - (int)blen;
+		a += alen;
+		b += blen;
+	}
+}
+
+/* Value of a decimal digit character, or -1. */
+static int
+digit_value(char c)
+{
+	return (c >= '0' && c <= '9') ? c - '0' : -1;
+}
+
+/*
+ * Read one possibly escaped character of a presentation name at *text
+ * into *octet; returns false on a bad escape.  *escaped tells a literal
+ * "\." from the "." that separates labels.
+ */
+static bool
+read_text_octet(const char **text, uint8_t *octet, bool *escaped)
+{
+	const char *p = *text;
+
+	*escaped = false;
+	if (*p != '\\') {
+		*octet = (uint8_t)*p;
+		*text = p + 1;
+		return true;
+	}
+	*escaped = true;
+	p++;
+	if (digit_value(p[0]) >= 0) {
+		int value;
+
+		if (digit_value(p[1]) < 0 || digit_value(p[2]) < 0)
+			return false;
+		value = digit_value(p[0]) * 100 + digit_value(p[1]) * 10 +
+		    digit_value(p[2]);
+		if (value > 255)
+			return false;
+		*octet = (uint8_t)value;
+		*text = p + 3;
+		return true;
+	}
+	if (*p == '\0')
+		return false;
+	*octet = (uint8_t)*p;
+	*text = p + 1;
+	return true;
+}
+
+size_t
+mxg_dname_from_text(uint8_t *out, const char *text)
+{
+	size_t pos = 0;		/* next free octet in out */
+	size_t label_start = 0;	/* where the current label's length goes */
+
+	if (text == NULL || *text == '\0')
+		return 0;
+	if (strcmp(text, ".") == 0) {
+		out[0] = 0;
+		return 1;
+	}
+	pos = 1;
+	while (*text != '\0') {
+		uint8_t octet;
+		bool escaped;
+
+		if (!read_text_octet(&text, &octet, &escaped))
+			return 0;
+		if (octet == '.' && !escaped) {
+			size_t lablen = pos - label_start - 1;
+
+			/* Empty labels ("a..b", ".a") are not names. */
+			if (lablen == 0)
+				return 0;
+			out[label_start] = (uint8_t)lablen;
+			label_start = pos;
+			/* A trailing dot ends the name. */
+			if (*text == '\0')
+				break;
+			if (pos + 1 >= MXG_DNAME_MAXLEN)
+				return 0;
+			pos++;
+			continue;
+		}
+		if (pos - label_start - 1 >= MXG_LABEL_MAXLEN)
+			return 0;
+		/* Leave room for the root label after this octet. */
+		if (pos + 1 >= MXG_DNAME_MAXLEN)
+			return 0;
+		out[pos++] = octet;
+	}
+	if (label_start != pos) {
+		/* No trailing dot: close the last label. */
+		out[label_start] = (uint8_t)(pos - label_start - 1);
+		label_start = pos;
+	}
+	out[label_start] = 0;
+	return label_start + 1;
+}
+
+/* Octets written as \X in presentation form: they mean something there. */
+static bool
+is_special(uint8_t c)
+{
+	return c == '.' || c == '\\' || c == '"' || c == '(' || c == ')' ||
+	    c == ';' || c == '@' || c == '$';
+}
+
+/* Append the text for one octet; returns the new position or 0 if full. */
+static size_t
+put_octet(char *out, size_t outlen, size_t pos, uint8_t c)
+{
+	if (is_special(c)) {
+		if (pos + 2 >= outlen)
+			return 0;
+		out[pos++] = '\\';
+		out[pos++] = (char)c;
+	} else if (c > 0x20 && c < 0x7f) {
+		if (pos + 1 >= outlen)
+			return 0;
+		out[pos++] = (char)c;
+	} else {
+		/* Spaces, controls and high octets could forge a log line. */
+		if (pos + 4 >= outlen)
+			return 0;
+		snprintf(out + pos, 5, "\\%03u", (unsigned)c);
+		pos += 4;
+	}
+	return pos;
+}
+
+char *
+mxg_dname_to_text(char *out, size_t outlen, const uint8_t *name)
+{
+	size_t pos = 0;
+
+	if (outlen == 0)
+		return out;
+	out[0] = '\0';
+	if (*name == 0) {
+		if (outlen >= 2)
+			strcpy(out, ".");
+		return out;
+	}
+	while (*name != 0) {
+		uint8_t len = *name++;
+		uint8_t i;
+
+		for (i = 0; i < len; i++) {
+			size_t next = put_octet(out, outlen, pos, *name++);
+
+			if (next == 0) {
+				out[pos] = '\0';
+				return out;
+			}
+			pos = next;
+		}
+		if (pos + 1 >= outlen) {
+			out[pos] = '\0';
+			return out;
+		}
+		out[pos++] = '.';
+	}
+	out[pos] = '\0';
+	return out;
+}
+
+void
+mxg_text_init(struct mxg_text *t, char *buf, size_t size)
+{
+	t->buf = buf;
+	t->size = size;
+	t->len = 0;
+	t->truncated = false;
+	if (size > 0)
+		buf[0] = '\0';
+}
+
+void
+mxg_text_str(struct mxg_text *t, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (t->truncated)
+		return;
+	if (t->size == 0 || t->len + n >= t->size) {
+		t->truncated = true;
+		return;
+	}
+	memcpy(t->buf + t->len, s, n + 1);
+	t->len += n;
+}
+
+void
+mxg_text_uint(struct mxg_text *t, unsigned long v)
+{
+	char digits[24];
+
+	snprintf(digits, sizeof(digits), "%lu", v);
+	mxg_text_str(t, digits);
+}
+
+void
+mxg_text_count(struct mxg_text *t, const char *what, unsigned long n)
+{
+	if (n == 0)
+		return;
+	mxg_text_str(t, "; ");
+	mxg_text_str(t, what);
+	mxg_text_str(t, " ");
+	mxg_text_uint(t, n);
+}
+
+void
+mxg_text_name(struct mxg_text *t, const uint8_t *name)
+{
+	char text[MXG_DNAME_TEXTLEN];
+	size_t n;
+
+	mxg_dname_to_text(text, sizeof(text), name);
+	n = strlen(text);
+	/* Log lines name hosts the way people write them: no final dot. */
+	if (n > 1 && text[n - 1] == '.')
+		text[n - 1] = '\0';
+	mxg_text_str(t, text);
+}
+
+char *
+mxg_text_end(struct mxg_text *t)
+{
+	if (t->size == 0)
+		return t->buf;
+	if (t->truncated) {
+		/* Whole items were dropped; say so where the line stops. */
+		size_t at = t->len;
+
+		if (at + 4 > t->size)
+			at = t->size >= 4 ? t->size - 4 : 0;
+		if (t->size >= 4)
+			memcpy(t->buf + at, "...", 4);
+		else
+			t->buf[0] = '\0';
+	}
+	return t->buf;
+}
