@@ -1,0 +1,272 @@
+# lib.sh - the integration test harness, sourced by each tests/integration/t_*.sh.
+#
+# A suite starts NSD serving zone files from tests/zones/ on a loopback
+# port and the _build Unbound with mxguard loaded on another (stub zones
+# to NSD), asks real clients (dig, and the libunbound client mxg-query)
+# and checks answers and the Unbound log.  Both servers are always
+# stopped on exit, even when a check fails; the logs are printed when one
+# did.  Ports are picked free at random, so two runs on one machine do not
+# collide.
+#
+# A suite calls: mxg_zone NAME... ; mxg_conf <<EOF (mxguard.conf);
+# mxg_start [extra unbound.conf lines]; then checks: mxg_expect,
+# mxg_expect_rcode, mxg_expect_log, ...; finally mxg_done.
+set -u
+
+MXG_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+MXG_PREFIX=${MXG_PREFIX:-$MXG_TOP/_build}
+MXG_SUITE=$(basename "$0" .sh)
+MXG_DIR=$(mktemp -d "${TMPDIR:-/tmp}/mxg-$MXG_SUITE.XXXXXX")
+MXG_PASSED=0
+MXG_FAILED=0
+MXG_PIDS=""
+MXG_ZONES=""
+MXG_UNBOUND_EXTRA=""
+MXG_MODULE=${MXG_MODULE:-$MXG_PREFIX/lib/unbound/mxguard.so}
+MXG_LOG=$MXG_DIR/unbound.log
+MXG_NSD_LOG=$MXG_DIR/nsd.log
+export MXG_DIR
+
+mxg_say() { printf '%s: %s\n' "$MXG_SUITE" "$*"; }
+
+# A free loopback port (TCP and UDP), random so parallel runs do not meet.
+mxg_free_port() {
+	local p i
+	for i in $(seq 1 200); do
+		p=$((20000 + RANDOM % 40000))
+		if ! ss -Hltun 2>/dev/null | awk '{print $5}' | grep -q ":$p\$"; then
+			echo "$p"
+			return 0
+		fi
+	done
+	echo "no free port" >&2
+	return 1
+}
+
+MXG_NSD_PORT=$(mxg_free_port)
+MXG_PORT=$(mxg_free_port)
+MXG_CONTROL_PORT=$(mxg_free_port)
+
+# mxg_zone NAME...: serve tests/zones/NAME.zone from NSD (origin NAME.).
+mxg_zone() { MXG_ZONES="$MXG_ZONES $*"; }
+
+# mxg_conf: mxguard.conf from stdin, into the Unbound directory where the
+# module looks for it.
+mxg_conf() { cat >"$MXG_DIR/mxguard.conf"; }
+
+mxg_start_nsd() {
+	local z conf=$MXG_DIR/nsd.conf
+	cat >"$conf" <<NSD
+server:
+	ip-address: 127.0.0.1
+	port: $MXG_NSD_PORT
+	username: ""
+	zonesdir: "$MXG_DIR/zones"
+	pidfile: "$MXG_DIR/nsd.pid"
+	logfile: "$MXG_NSD_LOG"
+	xfrdfile: "$MXG_DIR/xfrd.state"
+	zonelistfile: "$MXG_DIR/zone.list"
+	database: ""
+	server-count: 1
+	verbosity: 1
+	reuseport: no
+remote-control:
+	control-enable: no
+NSD
+	mkdir -p "$MXG_DIR/zones"
+	for z in $MXG_ZONES; do
+		cp "$MXG_TOP/tests/zones/$z.zone" "$MXG_DIR/zones/"
+		printf 'zone:\n\tname: "%s."\n\tzonefile: "%s.zone"\n' "$z" "$z" >>"$conf"
+	done
+	nsd -d -c "$conf" >>"$MXG_NSD_LOG" 2>&1 &
+	MXG_NSD_PID=$!
+	MXG_PIDS="$MXG_PIDS $!"
+}
+
+mxg_unbound_conf() {
+	local z
+	cat <<UB
+server:
+	interface: 127.0.0.1
+	port: $MXG_PORT
+	username: ""
+	chroot: ""
+	directory: "$MXG_DIR"
+	pidfile: "$MXG_DIR/unbound.pid"
+	logfile: "$MXG_LOG"
+	use-syslog: no
+	verbosity: 1
+	num-threads: 1
+	so-reuseport: no
+	do-not-query-localhost: no
+	local-zone: "test." nodefault
+	minimal-responses: no
+	module-config: "dynlib validator iterator"
+$MXG_UNBOUND_EXTRA
+remote-control:
+	control-enable: yes
+	control-interface: 127.0.0.1
+	control-port: $MXG_CONTROL_PORT
+	control-use-cert: no
+dynlib:
+	dynlib-file: "$MXG_MODULE"
+UB
+	for z in $MXG_ZONES; do
+		printf 'stub-zone:\n\tname: "%s."\n\tstub-addr: 127.0.0.1@%s\n' "$z" "$MXG_NSD_PORT"
+	done
+}
+
+mxg_control() { "$MXG_PREFIX/sbin/unbound-control" -c "$MXG_DIR/unbound.conf" "$@"; }
+
+# mxg_start_unbound: start it; returns non-zero when it did not come up
+# (the log says why: a bad mxguard.conf stops it at init).
+mxg_start_unbound() {
+	mxg_unbound_conf >"$MXG_DIR/unbound.conf"
+	"$MXG_PREFIX/sbin/unbound" -d -c "$MXG_DIR/unbound.conf" >>"$MXG_DIR/unbound.stderr" 2>&1 &
+	MXG_UNBOUND_PID=$!
+	MXG_PIDS="$MXG_PIDS $!"
+	local i
+	for i in $(seq 1 100); do
+		if mxg_control status >/dev/null 2>&1; then
+			return 0
+		fi
+		kill -0 "$MXG_UNBOUND_PID" 2>/dev/null || return 1
+		sleep 0.1
+	done
+	return 1
+}
+
+# mxg_start [unbound.conf server: lines]: both servers.
+mxg_start() {
+	MXG_UNBOUND_EXTRA=${1:-}
+	mxg_start_nsd
+	if ! mxg_start_unbound; then
+		mxg_fail "unbound started"
+		mxg_done
+	fi
+}
+
+mxg_stop() {
+	local p
+	for p in $MXG_PIDS; do
+		kill "$p" 2>/dev/null
+	done
+	for p in $MXG_PIDS; do
+		wait "$p" 2>/dev/null
+	done
+	MXG_PIDS=""
+}
+
+mxg_show_logs() {
+	local f
+	for f in "$MXG_LOG" "$MXG_DIR/unbound.stderr" "$MXG_NSD_LOG"; do
+		[ -s "$f" ] || continue
+		echo "---- $(basename "$f") (last 60 lines) ----"
+		tail -n 60 "$f"
+	done
+}
+
+mxg_cleanup() {
+	mxg_stop
+	if [ "$MXG_FAILED" -gt 0 ]; then
+		mxg_show_logs
+	fi
+	if [ -z "${MXG_KEEP:-}" ]; then
+		rm -rf "$MXG_DIR"
+	fi
+}
+trap mxg_cleanup EXIT
+trap 'exit 130' INT TERM
+
+mxg_pass() { MXG_PASSED=$((MXG_PASSED + 1)); printf 'ok %s: %s\n' "$MXG_SUITE" "$1"; }
+mxg_fail() {
+	MXG_FAILED=$((MXG_FAILED + 1))
+	printf 'FAIL %s: %s\n' "$MXG_SUITE" "$1"
+	[ $# -lt 2 ] || printf '  %s\n' "${@:2}"
+}
+
+# dig against the resolver under test; prints the answer section without
+# TTLs, one record a line, sorted (rrset-roundrobin rotates them).
+mxg_dig() {
+	dig @127.0.0.1 -p "$MXG_PORT" +time=5 +tries=1 +noall +answer \
+	    +nottlid +noclass "$@" | tr -s ' \t' ' ' | sort
+}
+
+# mxg_rcode ARGS: the status word of the answer (NOERROR, SERVFAIL, ...).
+mxg_rcode() {
+	dig @127.0.0.1 -p "$MXG_PORT" +time=5 +tries=1 "$@" |
+	    sed -n 's/.*status: \([A-Z]*\),.*/\1/p'
+}
+
+# mxg_expect DESCRIPTION EXPECTED-ANSWER DIG-ARGS...
+mxg_expect() {
+	local what=$1 want=$2 got
+	shift 2
+	got=$(mxg_dig "$@")
+	want=$(printf '%s\n' "$want" | sed '/^$/d' | sort)
+	if [ "$got" = "$want" ]; then
+		mxg_pass "$what"
+	else
+		mxg_fail "$what" "wanted: $(echo "$want" | tr '\n' '|')" "got:    $(echo "$got" | tr '\n' '|')"
+	fi
+}
+
+# mxg_expect_rcode DESCRIPTION RCODE DIG-ARGS...
+mxg_expect_rcode() {
+	local what=$1 want=$2 got
+	shift 2
+	got=$(mxg_rcode "$@")
+	if [ "$got" = "$want" ]; then
+		mxg_pass "$what"
+	else
+		mxg_fail "$what" "wanted rcode $want, got '${got}'"
+	fi
+}
+
+# mxg_log_mark: remember where the log ends, so that mxg_expect_log only
+# looks at what was logged after it.
+MXG_LOG_MARK=0
+mxg_log_mark() { MXG_LOG_MARK=$(wc -l <"$MXG_LOG" 2>/dev/null || echo 0); }
+mxg_log_since() { tail -n +"$((MXG_LOG_MARK + 1))" "$MXG_LOG" 2>/dev/null; }
+
+# mxg_expect_log DESCRIPTION EXTENDED-REGEX [COUNT]: the log since the
+# mark has a line matching (exactly COUNT of them, when given).  Waits up
+# to 5 s for it, since Unbound logs some things after it has answered.
+mxg_expect_log() {
+	local what=$1 re=$2 want=${3:-} n i
+	for i in $(seq 1 50); do
+		n=$(mxg_log_since | grep -cE -- "$re")
+		if [ -z "$want" ] && [ "$n" -gt 0 ]; then
+			break
+		fi
+		[ -n "$want" ] && [ "$n" -ge "$want" ] && break
+		sleep 0.1
+	done
+	if { [ -z "$want" ] && [ "$n" -gt 0 ]; } || [ "$n" = "$want" ]; then
+		mxg_pass "$what"
+	else
+		mxg_fail "$what" "log lines matching /$re/: $n, wanted ${want:->0}"
+	fi
+}
+
+# mxg_expect_no_log DESCRIPTION EXTENDED-REGEX: nothing matching since
+# the mark (checked after the answers it would follow were received).
+mxg_expect_no_log() { mxg_expect_log "$1" "$2" 0; }
+
+# mxg_check DESCRIPTION COMMAND...: passes when the command succeeds.
+mxg_check() {
+	local what=$1
+	shift
+	if "$@" >"$MXG_DIR/check.out" 2>&1; then
+		mxg_pass "$what"
+	else
+		mxg_fail "$what" "command failed: $*" "$(tail -n 5 "$MXG_DIR/check.out")"
+	fi
+}
+
+# mxg_done: report and exit with the suite's status.
+mxg_done() {
+	printf '%s: %d passed, %d failed\n' "$MXG_SUITE" "$MXG_PASSED" "$MXG_FAILED"
+	[ "$MXG_FAILED" -eq 0 ]
+	exit
+}
