@@ -1,0 +1,256 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * test_dname.c - unit tests of wire names and the log line builder:
+ * every malformed shape is refused, comparisons ignore case, text
+ * escapes whatever could forge a log line.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "mxguard/dname.h"
+
+static size_t
+wire(uint8_t *out, const char *text)
+{
+	size_t len = mxg_dname_from_text(out, text);
+
+	assert_true(len > 0);
+	return len;
+}
+
+static void
+test_rfc1035_2_3_4_valid_name_length(void **state)
+{
+	const uint8_t name[] = "\3mx1\7example\3org";	/* + NUL = root */
+
+	(void)state;
+	assert_int_equal(mxg_dname_len(name, sizeof(name)), sizeof(name));
+	assert_int_equal(mxg_dname_len((const uint8_t *)"", 1), 1);
+}
+
+static void
+test_rfc1035_2_3_4_truncated_name(void **state)
+{
+	const uint8_t name[] = "\3mx1\7example\3org";
+
+	(void)state;
+	/* Every shorter buffer cuts the name: refused, nothing read past. */
+	for (size_t len = 0; len < sizeof(name); len++)
+		assert_int_equal(mxg_dname_len(name, len), 0);
+	assert_int_equal(mxg_dname_len(NULL, 10), 0);
+}
+
+static void
+test_rfc1035_2_3_4_label_over_63(void **state)
+{
+	uint8_t name[70];
+
+	(void)state;
+	memset(name, 'a', sizeof(name));
+	name[0] = 63;
+	name[64] = 0;
+	assert_int_equal(mxg_dname_len(name, sizeof(name)), 65);
+	/* 64 has bit 0x40 set: an extended label type, not a length. */
+	name[0] = 64;
+	name[65] = 0;
+	assert_int_equal(mxg_dname_len(name, sizeof(name)), 0);
+}
+
+static void
+test_rfc1035_4_1_4_compression_pointer_refused(void **state)
+{
+	const uint8_t name[] = { 3, 'm', 'x', '1', 0xc0, 0x0c };
+
+	(void)state;
+	assert_int_equal(mxg_dname_len(name, sizeof(name)), 0);
+}
+
+static void
+test_rfc1035_2_3_4_name_over_255(void **state)
+{
+	uint8_t name[300];
+	size_t pos = 0;
+
+	(void)state;
+	/* 4 labels of 63 = 256 octets, plus root = 257. */
+	for (int i = 0; i < 4; i++) {
+		name[pos++] = 63;
+		memset(name + pos, 'a', 63);
+		pos += 63;
+	}
+	name[pos++] = 0;
+	assert_int_equal(mxg_dname_len(name, sizeof(name)), 0);
+	/* 3 x 63 + 61 + root = 255: the longest legal name. */
+	name[3 * 64] = 61;
+	name[3 * 64 + 62] = 0;
+	assert_int_equal(mxg_dname_len(name, sizeof(name)), 255);
+}
+
+static void
+test_rfc4343_case_insensitive_equal(void **state)
+{
+	uint8_t a[MXG_DNAME_MAXLEN], b[MXG_DNAME_MAXLEN], low[MXG_DNAME_MAXLEN];
+
+	(void)state;
+	wire(a, "MX1.Example.ORG");
+	wire(b, "mx1.example.org.");
+	assert_true(mxg_dname_equal(a, b));
+	assert_int_equal(mxg_dname_hash(a), mxg_dname_hash(b));
+	assert_int_equal(mxg_dname_order(a, b), 0);
+	mxg_dname_lower(low, a);
+	assert_memory_equal(low, b, 17);
+	wire(b, "mx2.example.org");
+	assert_false(mxg_dname_equal(a, b));
+	wire(b, "mx1.example");
+	assert_false(mxg_dname_equal(a, b));
+}
+
+static void
+test_dname_subdomain_and_labels(void **state)
+{
+	uint8_t zone[MXG_DNAME_MAXLEN], name[MXG_DNAME_MAXLEN];
+
+	(void)state;
+	wire(zone, "Example.org");
+	wire(name, "mx.sub.example.ORG");
+	assert_true(mxg_dname_is_subdomain(name, zone));
+	assert_true(mxg_dname_is_subdomain(zone, zone));
+	assert_false(mxg_dname_is_subdomain(zone, name));
+	wire(name, "example.net");
+	assert_false(mxg_dname_is_subdomain(name, zone));
+	/* Label boundaries count: "badexample.org" is not under it. */
+	wire(name, "badexample.org");
+	assert_false(mxg_dname_is_subdomain(name, zone));
+	wire(name, ".");
+	assert_true(mxg_dname_is_subdomain(zone, name));
+	assert_int_equal(mxg_dname_labels(name), 0);
+	assert_true(mxg_dname_is_root(name));
+	assert_int_equal(mxg_dname_labels(zone), 2);
+}
+
+static void
+test_dname_order_is_left_to_right(void **state)
+{
+	uint8_t a[MXG_DNAME_MAXLEN], b[MXG_DNAME_MAXLEN];
+
+	(void)state;
+	wire(a, "mx1.example.org");
+	wire(b, "mx2.example.org");
+	assert_true(mxg_dname_order(a, b) < 0);
+	wire(a, "ab.example.org");
+	wire(b, "b.example.org");
+	assert_true(mxg_dname_order(a, b) < 0);
+	wire(a, "a.example.org");
+	wire(b, "ab.example.org");
+	assert_true(mxg_dname_order(a, b) < 0);
+	wire(a, "example.org");
+	wire(b, "example.org.x");
+	assert_true(mxg_dname_order(a, b) < 0);
+	assert_true(mxg_dname_order(b, a) > 0);
+}
+
+static void
+test_dname_from_text_escapes_and_errors(void **state)
+{
+	uint8_t out[MXG_DNAME_MAXLEN];
+	char longname[400];
+
+	(void)state;
+	assert_int_equal(mxg_dname_from_text(out, "."), 1);
+	assert_int_equal(mxg_dname_from_text(out, "a\\.b.c"), 7);
+	assert_memory_equal(out, "\3a.b\1c", 7);
+	assert_int_equal(mxg_dname_from_text(out, "\\065"), 3);
+	assert_int_equal(out[1], 'A');
+	assert_int_equal(mxg_dname_from_text(out, ""), 0);
+	assert_int_equal(mxg_dname_from_text(out, NULL), 0);
+	assert_int_equal(mxg_dname_from_text(out, "a..b"), 0);
+	assert_int_equal(mxg_dname_from_text(out, ".a"), 0);
+	assert_int_equal(mxg_dname_from_text(out, "\\256"), 0);
+	assert_int_equal(mxg_dname_from_text(out, "\\12"), 0);
+	assert_int_equal(mxg_dname_from_text(out, "a\\"), 0);
+	memset(longname, 'a', 64);
+	longname[64] = '\0';
+	assert_int_equal(mxg_dname_from_text(out, longname), 0);
+	longname[63] = '\0';
+	assert_int_equal(mxg_dname_from_text(out, longname), 65);
+	/* 127 labels "a." = 254 octets + root: legal; one more is not. */
+	for (int i = 0; i < 128; i++)
+		memcpy(longname + 2 * i, "a.", 2);
+	longname[254] = '\0';
+	assert_int_equal(mxg_dname_from_text(out, longname), 255);
+	longname[254] = 'b';
+	longname[255] = '\0';
+	assert_int_equal(mxg_dname_from_text(out, longname), 0);
+}
+
+static void
+test_dname_to_text_cannot_forge_log_lines(void **state)
+{
+	const uint8_t evil[] = { 7, 'a', '\n', 'b', ';', ' ', '.', 0xff, 0 };
+	char text[MXG_DNAME_TEXTLEN], small[6];
+	uint8_t back[MXG_DNAME_MAXLEN];
+
+	(void)state;
+	mxg_dname_to_text(text, sizeof(text), evil);
+	assert_string_equal(text, "a\\010b\\;\\032\\.\\255.");
+	/* The text reads back to the same name. */
+	assert_int_equal(mxg_dname_from_text(back, text), sizeof(evil));
+	assert_memory_equal(back, evil, sizeof(evil));
+	mxg_dname_to_text(text, sizeof(text), (const uint8_t *)"");
+	assert_string_equal(text, ".");
+	/* Too small a buffer: cut on an escape boundary, still a string. */
+	mxg_dname_to_text(small, sizeof(small), evil);
+	assert_string_equal(small, "a\\010");
+}
+
+static void
+test_text_builder_truncates_visibly(void **state)
+{
+	char buf[16];
+	struct mxg_text t;
+	uint8_t name[MXG_DNAME_MAXLEN];
+
+	(void)state;
+	mxg_text_init(&t, buf, sizeof(buf));
+	mxg_text_str(&t, "pref ");
+	mxg_text_uint(&t, 10);
+	mxg_text_count(&t, "none", 0);
+	assert_string_equal(mxg_text_end(&t), "pref 10");
+	wire(name, "mx1.example.org");
+	mxg_text_init(&t, buf, sizeof(buf));
+	mxg_text_str(&t, "host ");
+	mxg_text_name(&t, name);
+	assert_true(t.truncated);
+	assert_string_equal(mxg_text_end(&t), "host ...");
+	mxg_text_init(&t, buf, 8);
+	mxg_text_str(&t, "1234567");
+	mxg_text_str(&t, "x");
+	assert_string_equal(mxg_text_end(&t), "1234...");
+	mxg_text_init(&t, buf, 3);
+	mxg_text_str(&t, "abc");
+	assert_string_equal(mxg_text_end(&t), "");
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_rfc1035_2_3_4_valid_name_length),
+		cmocka_unit_test(test_rfc1035_2_3_4_truncated_name),
+		cmocka_unit_test(test_rfc1035_2_3_4_label_over_63),
+		cmocka_unit_test(test_rfc1035_4_1_4_compression_pointer_refused),
+		cmocka_unit_test(test_rfc1035_2_3_4_name_over_255),
+		cmocka_unit_test(test_rfc4343_case_insensitive_equal),
+		cmocka_unit_test(test_dname_subdomain_and_labels),
+		cmocka_unit_test(test_dname_order_is_left_to_right),
+		cmocka_unit_test(test_dname_from_text_escapes_and_errors),
+		cmocka_unit_test(test_dname_to_text_cannot_forge_log_lines),
+		cmocka_unit_test(test_text_builder_truncates_visibly),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
