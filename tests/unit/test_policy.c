@@ -1,0 +1,612 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * test_policy.c - unit tests of the policy decision: each policy for
+ * each fault, fail open, never an empty answer, rewrite and its
+ * fallbacks, exempt domains, mixed faults and large sets.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "mxguard/dname.h"
+#include "mxguard/distribution.h"
+
+#define MAX_ITEMS	1200
+#define ITEM_MAX	(4 + MXG_DNAME_MAXLEN)
+
+static uint8_t items[MAX_ITEMS][ITEM_MAX];
+static const uint8_t *item_ptr[MAX_ITEMS];
+static size_t item_len[MAX_ITEMS];
+static size_t nitems;
+static uint8_t owner[MXG_DNAME_MAXLEN];
+static uint8_t canon[8][MXG_DNAME_MAXLEN];	/* canonical names of facts */
+static uint8_t exempt_name[MXG_DNAME_MAXLEN];
+static uint8_t *exempt_list[1] = { exempt_name };
+static struct mxg_settings cfg;
+static struct mxg_analysis an;
+static void *mem;
+
+static int
+setup(void **state)
+{
+	(void)state;
+	nitems = 0;
+	mxg_dname_from_text(owner, "example.org");
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.cname_policy = MXG_POLICY_STRIP;
+	cfg.address_literal_policy = MXG_POLICY_LOG;
+	cfg.dangling_policy = MXG_POLICY_LOG;
+	cfg.null_mx_policy = MXG_POLICY_LOG;
+	cfg.max_exchanges = 64;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	free(mem);
+	mem = NULL;
+	return 0;
+}
+
+static void
+rr(uint16_t preference, const char *exchange)
+{
+	uint8_t name[MXG_DNAME_MAXLEN];
+
+	assert_true(mxg_dname_from_text(name, exchange) > 0);
+	item_len[nitems] = mxg_mx_item_build(items[nitems], ITEM_MAX,
+	    preference, name);
+	item_ptr[nitems] = items[nitems];
+	nitems++;
+}
+
+static struct mxg_answer *
+parse(void)
+{
+	size_t size = mxg_analysis_size(nitems);
+
+	free(mem);
+	mem = malloc(size);
+	assert_true(mxg_analysis_init(&an, mem, size, nitems));
+	assert_true(mxg_answer_parse(an.answer, owner, MXG_DNAME_MAXLEN,
+	    item_ptr, item_len, nitems, cfg.max_exchanges));
+	return an.answer;
+}
+
+/* Give exchange `name` a fact; canonical text in slot `slot` if any. */
+static void
+fact(const char *name, enum mxg_fact_kind kind, const char *canonical,
+    int slot)
+{
+	uint8_t wire[MXG_DNAME_MAXLEN];
+	struct mxg_fact f = { kind, 1, 1, NULL };
+	size_t i;
+
+	mxg_dname_from_text(wire, name);
+	i = mxg_answer_find_exchange(an.answer, wire);
+	assert_int_not_equal(i, MXG_NO_EXCHANGE);
+	if (canonical != NULL) {
+		mxg_dname_from_text(canon[slot], canonical);
+		f.canonical = canon[slot];
+	}
+	mxg_answer_set_fact(an.answer, i, &f);
+}
+
+/* Every resolvable exchange has addresses unless told otherwise. */
+static void
+all_have_addresses(void)
+{
+	struct mxg_fact f = { MXG_FACT_ADDRESSES, 1, 0, NULL };
+
+	for (size_t i = 0; i < an.answer->exchange_count; i++)
+		mxg_answer_set_fact(an.answer, i, &f);
+}
+
+static struct mxg_decision *
+decide(void)
+{
+	assert_true(mxg_decide(an.decision, &cfg, an.answer));
+	return an.decision;
+}
+
+static const char *
+line(void)
+{
+	static char buf[2048];
+
+	return mxg_decision_render(buf, sizeof(buf), an.answer, an.decision);
+}
+
+static void
+test_clean_answer_is_kept(void **state)
+{
+	struct mxg_decision *dec;
+
+	(void)state;
+	rr(10, "mailhost1.example.org");
+	rr(20, "mailhost2.example.org");
+	parse();
+	all_have_addresses();
+	dec = decide();
+	assert_int_equal(dec->action, MXG_ACTION_KEEP);
+	assert_int_equal(dec->faults, 0);
+	assert_int_equal(dec->served, 2);
+	assert_string_equal(line(), "answer example.org kept");
+}
+
+static void
+test_rfc2181_10_3_alias_stripped(void **state)
+{
+	struct mxg_decision *dec;
+
+	(void)state;
+	rr(10, "alias.example.org");
+	rr(20, "mx.example.org");
+	parse();
+	all_have_addresses();
+	fact("alias.example.org", MXG_FACT_ALIAS, "real.example.net", 0);
+	dec = decide();
+	assert_int_equal(dec->action, MXG_ACTION_CHANGE);
+	assert_int_equal(dec->verdicts[0].faults, MXG_FAULT_ALIAS);
+	assert_int_equal(dec->verdicts[0].action, MXG_RECORD_DROP);
+	assert_int_equal(dec->verdicts[1].action, MXG_RECORD_KEEP);
+	assert_int_equal(dec->dropped, 1);
+	assert_int_equal(dec->served, 1);
+	assert_int_equal(dec->acted_faults, MXG_FAULT_ALIAS);
+	assert_string_equal(line(), "answer example.org changed; pref 10 "
+	    "exchange alias.example.org canonical real.example.net "
+	    "fault alias action strip");
+}
+
+static void
+test_rfc2181_10_3_strip_leaving_nothing_is_servfail(void **state)
+{
+	struct mxg_decision *dec;
+
+	(void)state;
+	rr(10, "a1.example.org");
+	rr(20, "a2.example.org");
+	parse();
+	fact("a1.example.org", MXG_FACT_ALIAS, NULL, 0);
+	fact("a2.example.org", MXG_FACT_ALIAS, "real.example.org", 1);
+	dec = decide();
+	assert_int_equal(dec->action, MXG_ACTION_SERVFAIL);
+	assert_int_equal(dec->servfail_cause, MXG_SERVFAIL_EMPTY);
+	assert_int_equal(dec->served, 0);
+	assert_string_equal(line(), "answer example.org servfail (no record "
+	    "would be left); pref 10 exchange a1.example.org canonical "
+	    "unknown fault alias action strip; pref 20 exchange "
+	    "a2.example.org canonical real.example.org fault alias "
+	    "action strip");
+}
+
+static void
+test_rfc2181_10_3_rewrite_keeps_preference(void **state)
+{
+	struct mxg_decision *dec;
+
+	(void)state;
+	cfg.cname_policy = MXG_POLICY_REWRITE;
+	rr(10, "alias.example.org");
+	parse();
+	fact("alias.example.org", MXG_FACT_ALIAS, "Real.Example.net", 0);
+	dec = decide();
+	assert_int_equal(dec->action, MXG_ACTION_CHANGE);
+	assert_int_equal(dec->verdicts[0].action, MXG_RECORD_REWRITE);
+	assert_ptr_equal(dec->verdicts[0].new_exchange, canon[0]);
+	assert_int_equal(dec->rewritten, 1);
+	assert_int_equal(dec->served, 1);
+	assert_string_equal(line(), "answer example.org changed; pref 10 "
+	    "exchange alias.example.org canonical Real.Example.net "
+	    "fault alias action rewrite");
+}
+
+static void
+test_rfc2181_10_3_rewrite_without_canonical_falls_back_to_strip(void **state)
+{
+	struct mxg_decision *dec;
+
+	(void)state;
+	cfg.cname_policy = MXG_POLICY_REWRITE;
+	rr(10, "alias.example.org");
+	rr(20, "mx.example.org");
+	parse();
+	all_have_addresses();
+	fact("alias.example.org", MXG_FACT_ALIAS, NULL, 0);
+	dec = decide();
+	assert_int_equal(dec->action, MXG_ACTION_CHANGE);
+	assert_int_equal(dec->verdicts[0].action, MXG_RECORD_DROP);
+	assert_true(dec->verdicts[0].rewrite_fell_back);
+	/* Alone, the fallback strip leaves nothing: SERVFAIL. */
+	nitems = 0;
+	rr(10, "alias.example.org");
+	parse();
+	fact("alias.example.org", MXG_FACT_ALIAS, NULL, 0);
+	dec = decide();
+	assert_int_equal(dec->action, MXG_ACTION_SERVFAIL);
+	assert_int_equal(dec->servfail_cause, MXG_SERVFAIL_EMPTY);
+}
+
+static void
+test_rfc2181_10_3_rewrite_duplicating_a_kept_record_drops(void **state)
+{
+	struct mxg_decision *dec;
+
+	(void)state;
+	cfg.cname_policy = MXG_POLICY_REWRITE;
+	rr(10, "alias.example.org");
+	rr(10, "REAL.example.org");
+	rr(20, "alias2.example.org");
+	rr(10, "alias3.example.org");
+	rr(30, "alias4.example.org");
+	parse();
+	all_have_addresses();
+	fact("alias.example.org", MXG_FACT_ALIAS, "real.example.org", 0);
+	/* Same canonical, other preference: a different record. */
+	fact("alias2.example.org", MXG_FACT_ALIAS, "real.example.org", 1);
+	fact("alias3.example.org", MXG_FACT_ALIAS, "other.example.org", 2);
+	fact("alias4.example.org", MXG_FACT_ALIAS, "other.example.org", 3);
+	dec = decide();
+	assert_int_equal(dec->verdicts[0].action, MXG_RECORD_DROP);
+	assert_true(dec->verdicts[0].rewrite_fell_back);
+	assert_int_equal(dec->verdicts[1].action, MXG_RECORD_KEEP);
+	assert_int_equal(dec->verdicts[2].action, MXG_RECORD_REWRITE);
+	assert_int_equal(dec->verdicts[3].action, MXG_RECORD_REWRITE);
+	assert_int_equal(dec->verdicts[4].action, MXG_RECORD_REWRITE);
+	/* Two aliases rewritten to the same record: the second is dropped. */
+	nitems = 0;
+	rr(10, "a.example.org");
+	rr(10, "b.example.org");
+	parse();
+	fact("a.example.org", MXG_FACT_ALIAS, "real.example.org", 0);
+	fact("b.example.org", MXG_FACT_ALIAS, "real.example.org", 1);
+	dec = decide();
+	assert_int_equal(dec->verdicts[0].action, MXG_RECORD_REWRITE);
+	assert_int_equal(dec->verdicts[1].action, MXG_RECORD_DROP);
+	assert_int_equal(dec->action, MXG_ACTION_CHANGE);
+	assert_int_equal(dec->served, 1);
+}
+
+static void
+test_rfc2181_10_3_servfail_policy(void **state)
+{
+	struct mxg_decision *dec;
+
+	(void)state;
+	cfg.cname_policy = MXG_POLICY_SERVFAIL;
+	rr(10, "mx.example.org");
+	rr(20, "alias.example.org");
+	parse();
+	all_have_addresses();
+	fact("alias.example.org", MXG_FACT_ALIAS, NULL, 0);
+	dec = decide();
+	assert_int_equal(dec->action, MXG_ACTION_SERVFAIL);
+	assert_int_equal(dec->servfail_cause, MXG_SERVFAIL_POLICY);
+	assert_int_equal(dec->acted_faults, MXG_FAULT_ALIAS);
+	assert_int_equal(dec->verdicts[1].policy, MXG_POLICY_SERVFAIL);
+}
+
+static void
+test_log_reports_and_keeps(void **state)
+{
+	struct mxg_decision *dec;
+
+	(void)state;
+	cfg.cname_policy = MXG_POLICY_LOG;
+	rr(10, "alias.example.org");
+	parse();
+	fact("alias.example.org", MXG_FACT_ALIAS, "real.example.org", 0);
+	dec = decide();
+	assert_int_equal(dec->action, MXG_ACTION_KEEP);
+	assert_int_equal(dec->faults, MXG_FAULT_ALIAS);
+	assert_int_equal(dec->acted_faults, 0);
+	assert_int_equal(dec->verdicts[0].policy, MXG_POLICY_LOG);
+	assert_string_equal(line(), "answer example.org kept; pref 10 exchange "
+	    "alias.example.org canonical real.example.org fault alias "
+	    "action log");
+}
+
+static void
+test_off_is_not_checked(void **state)
+{
+	struct mxg_decision *dec;
+
+	(void)state;
+	cfg.cname_policy = MXG_POLICY_OFF;
+	cfg.address_literal_policy = MXG_POLICY_OFF;
+	cfg.dangling_policy = MXG_POLICY_OFF;
+	cfg.null_mx_policy = MXG_POLICY_OFF;
+	rr(10, "alias.example.org");
+	rr(20, "192.0.2.1");
+	rr(30, "gone.example.org");
+	rr(40, ".");
+	parse();
+	fact("alias.example.org", MXG_FACT_ALIAS, NULL, 0);
+	fact("gone.example.org", MXG_FACT_NXDOMAIN, NULL, 0);
+	dec = decide();
+	assert_int_equal(dec->action, MXG_ACTION_KEEP);
+	assert_int_equal(dec->faults, 0);
+	assert_int_equal(dec->faulty, 0);
+}
+
+static void
+test_fail_open_unknown_and_failed_never_change(void **state)
+{
+	struct mxg_decision *dec;
+
+	(void)state;
+	cfg.cname_policy = MXG_POLICY_SERVFAIL;
+	cfg.dangling_policy = MXG_POLICY_SERVFAIL;
+	rr(10, "unknown.example.org");
+	rr(20, "failed.example.org");
+	parse();
+	fact("failed.example.org", MXG_FACT_FAILED, NULL, 0);
+	dec = decide();
+	assert_int_equal(dec->action, MXG_ACTION_KEEP);
+	assert_int_equal(dec->faults, 0);
+	assert_int_equal(dec->unchecked, 2);
+	assert_true(dec->verdicts[0].unchecked && dec->verdicts[1].unchecked);
+	assert_string_equal(line(), "answer example.org kept; unchecked 2");
+}
+
+static void
+test_rfc5321_5_1_dangling_nxdomain_and_nodata(void **state)
+{
+	struct mxg_decision *dec;
+
+	(void)state;
+	cfg.dangling_policy = MXG_POLICY_STRIP;
+	rr(10, "gone.example.org");
+	rr(20, "empty.example.org");
+	rr(30, "mx.example.org");
+	parse();
+	all_have_addresses();
+	fact("gone.example.org", MXG_FACT_NXDOMAIN, NULL, 0);
+	fact("empty.example.org", MXG_FACT_NODATA, NULL, 0);
+	dec = decide();
+	assert_int_equal(dec->action, MXG_ACTION_CHANGE);
+	assert_int_equal(dec->verdicts[0].faults, MXG_FAULT_DANGLING);
+	assert_int_equal(dec->verdicts[1].faults, MXG_FAULT_DANGLING);
+	assert_int_equal(dec->dropped, 2);
+	assert_int_equal(dec->verdicts[2].action, MXG_RECORD_KEEP);
+}
+
+static void
+test_rfc5321_5_1_address_literal_policies(void **state)
+{
+	struct mxg_decision *dec;
+
+	(void)state;
+	cfg.address_literal_policy = MXG_POLICY_STRIP;
+	rr(10, "192.0.2.1");
+	rr(20, "mx.example.org");
+	parse();
+	all_have_addresses();
+	dec = decide();
+	assert_int_equal(dec->verdicts[0].faults, MXG_FAULT_ADDRESS_LITERAL);
+	assert_int_equal(dec->verdicts[0].action, MXG_RECORD_DROP);
+	/* Rewrite makes no sense for a literal: it strips. */
+	cfg.address_literal_policy = MXG_POLICY_REWRITE;
+	dec = decide();
+	assert_int_equal(dec->verdicts[0].policy, MXG_POLICY_STRIP);
+	assert_int_equal(dec->verdicts[0].action, MXG_RECORD_DROP);
+	cfg.address_literal_policy = MXG_POLICY_SERVFAIL;
+	assert_int_equal(decide()->action, MXG_ACTION_SERVFAIL);
+}
+
+static void
+test_rfc7505_null_mx_alone_is_legit(void **state)
+{
+	struct mxg_decision *dec;
+
+	(void)state;
+	cfg.cname_policy = cfg.address_literal_policy = MXG_POLICY_SERVFAIL;
+	cfg.dangling_policy = cfg.null_mx_policy = MXG_POLICY_SERVFAIL;
+	rr(0, ".");
+	parse();
+	dec = decide();
+	assert_int_equal(dec->action, MXG_ACTION_KEEP);
+	assert_int_equal(dec->faults, 0);
+	assert_int_equal(dec->unchecked, 0);
+}
+
+static void
+test_rfc7505_3_null_mx_misuse_policies(void **state)
+{
+	struct mxg_decision *dec;
+
+	(void)state;
+	cfg.null_mx_policy = MXG_POLICY_STRIP;
+	rr(0, ".");
+	rr(10, "mx.example.org");
+	parse();
+	all_have_addresses();
+	dec = decide();
+	assert_int_equal(dec->verdicts[0].faults, MXG_FAULT_NULL_MX_MISUSE);
+	assert_int_equal(dec->verdicts[0].action, MXG_RECORD_DROP);
+	assert_int_equal(dec->action, MXG_ACTION_CHANGE);
+	/* "10 ." alone: stripping it would leave nothing. */
+	nitems = 0;
+	rr(10, ".");
+	parse();
+	dec = decide();
+	assert_int_equal(dec->action, MXG_ACTION_SERVFAIL);
+	assert_int_equal(dec->servfail_cause, MXG_SERVFAIL_EMPTY);
+	assert_string_equal(line(), "answer example.org servfail (no record "
+	    "would be left); pref 10 exchange . fault null-mx-misuse "
+	    "action strip");
+}
+
+static void
+test_exempt_domain_and_subdomains_never_changed(void **state)
+{
+	struct mxg_decision *dec;
+
+	(void)state;
+	cfg.cname_policy = MXG_POLICY_SERVFAIL;
+	mxg_dname_from_text(exempt_name, "Example.ORG");
+	cfg.exempt = exempt_list;
+	cfg.exempt_count = 1;
+	mxg_dname_from_text(owner, "sub.example.org");
+	rr(10, "alias.example.org");
+	parse();
+	fact("alias.example.org", MXG_FACT_ALIAS, NULL, 0);
+	dec = decide();
+	assert_true(dec->exempt);
+	assert_int_equal(dec->action, MXG_ACTION_KEEP);
+	assert_int_equal(dec->faults, MXG_FAULT_ALIAS);
+	assert_int_equal(dec->verdicts[0].policy, MXG_POLICY_SERVFAIL);
+	assert_int_equal(dec->verdicts[0].action, MXG_RECORD_KEEP);
+	assert_string_equal(line(), "answer sub.example.org kept (exempt); "
+	    "pref 10 exchange alias.example.org canonical unknown fault "
+	    "alias action exempt");
+	/* A sibling domain is not exempt. */
+	mxg_dname_from_text(owner, "example.net");
+	parse();
+	fact("alias.example.org", MXG_FACT_ALIAS, NULL, 0);
+	dec = decide();
+	assert_false(dec->exempt);
+	assert_int_equal(dec->action, MXG_ACTION_SERVFAIL);
+}
+
+static void
+test_mixed_faults(void **state)
+{
+	const uint8_t junk[] = { 0, 4, 0, 10, 0xc0, 0x0c };
+	struct mxg_decision *dec;
+
+	(void)state;
+	cfg.dangling_policy = MXG_POLICY_STRIP;
+	rr(10, "alias.example.org");
+	rr(10, "192.0.2.7");
+	memcpy(items[nitems], junk, sizeof(junk));
+	item_ptr[nitems] = items[nitems];
+	item_len[nitems++] = sizeof(junk);
+	rr(20, "gone.example.org");
+	rr(30, "good.example.org");
+	rr(40, "unknown.example.org");
+	parse();
+	fact("alias.example.org", MXG_FACT_ALIAS, "real.example.org", 0);
+	fact("gone.example.org", MXG_FACT_NXDOMAIN, NULL, 0);
+	fact("good.example.org", MXG_FACT_ADDRESSES, NULL, 0);
+	dec = decide();
+	assert_int_equal(dec->action, MXG_ACTION_CHANGE);
+	assert_int_equal(dec->faults, MXG_FAULT_ALIAS |
+	    MXG_FAULT_ADDRESS_LITERAL | MXG_FAULT_DANGLING | MXG_FAULT_MALFORMED);
+	assert_int_equal(dec->acted_faults, MXG_FAULT_ALIAS | MXG_FAULT_DANGLING);
+	assert_int_equal(dec->faulty, 4);
+	assert_int_equal(dec->dropped, 2);
+	assert_int_equal(dec->unchecked, 1);
+	/* Malformed and literal (log) records stay, untouched. */
+	assert_int_equal(dec->verdicts[1].action, MXG_RECORD_KEEP);
+	assert_int_equal(dec->verdicts[2].action, MXG_RECORD_KEEP);
+	assert_int_equal(dec->served, 4);
+	assert_string_equal(line(), "answer example.org changed; pref 10 "
+	    "exchange alias.example.org canonical real.example.org fault "
+	    "alias action strip; pref 10 exchange 192.0.2.7 fault "
+	    "address-literal action log; record 2 fault malformed action "
+	    "pass; pref 20 exchange gone.example.org fault dangling action "
+	    "strip; unchecked 1");
+}
+
+static void
+test_large_set_half_aliases(void **state)
+{
+	struct mxg_decision *dec;
+	char name[64];
+
+	(void)state;
+	for (int i = 0; i < 1100; i++) {
+		snprintf(name, sizeof(name), "%s%d.example.org",
+		    i % 2 ? "alias" : "mx", i);
+		rr((uint16_t)(i % 5), name);
+	}
+	parse();
+	for (int i = 0; i < MXG_MX_MAX_RECORDS; i++) {
+		struct mxg_fact f = { i % 2 ? MXG_FACT_ALIAS : MXG_FACT_ADDRESSES,
+		    1, 0, NULL };
+
+		mxg_answer_set_fact(an.answer, (size_t)i, &f);
+	}
+	dec = decide();
+	assert_int_equal(dec->action, MXG_ACTION_CHANGE);
+	assert_int_equal(dec->dropped, MXG_MX_MAX_RECORDS / 2);
+	/* Kept half plus the records beyond the bound, untouched. */
+	assert_int_equal(dec->served, 1100 - MXG_MX_MAX_RECORDS / 2);
+	assert_int_equal(an.answer->overflow, 1100 - MXG_MX_MAX_RECORDS);
+}
+
+static void
+test_log_line_escapes_and_truncates(void **state)
+{
+	char small[48];
+
+	(void)state;
+	cfg.cname_policy = MXG_POLICY_LOG;
+	rr(10, "evil\\010mxguard:\\032forged.example.org");
+	parse();
+	fact("evil\\010mxguard:\\032forged.example.org", MXG_FACT_ALIAS,
+	    NULL, 0);
+	decide();
+	assert_string_equal(line(), "answer example.org kept; pref 10 exchange "
+	    "evil\\010mxguard:\\032forged.example.org canonical unknown "
+	    "fault alias action log");
+	mxg_decision_render(small, sizeof(small), an.answer, an.decision);
+	assert_string_equal(small, "answer example.org kept; pref 10 exchange ...");
+	assert_true(strlen(small) < sizeof(small));
+}
+
+static void
+test_decision_memory_is_checked(void **state)
+{
+	uint64_t small[16];
+	struct mxg_decision *dec;
+
+	(void)state;
+	rr(10, "a.example.org");
+	rr(20, "b.example.org");
+	parse();
+	assert_null(mxg_decision_init(small, mxg_decision_size(1) - 1, 1));
+	dec = mxg_decision_init(small, sizeof(small), 1);
+	assert_non_null(dec);
+	assert_false(mxg_decide(dec, &cfg, an.answer));
+	assert_string_equal(mxg_policy_name(MXG_POLICY_REWRITE), "rewrite");
+	assert_string_equal(mxg_action_name(MXG_ACTION_SERVFAIL), "servfail");
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+#define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+		T(test_clean_answer_is_kept),
+		T(test_rfc2181_10_3_alias_stripped),
+		T(test_rfc2181_10_3_strip_leaving_nothing_is_servfail),
+		T(test_rfc2181_10_3_rewrite_keeps_preference),
+		T(test_rfc2181_10_3_rewrite_without_canonical_falls_back_to_strip),
+		T(test_rfc2181_10_3_rewrite_duplicating_a_kept_record_drops),
+		T(test_rfc2181_10_3_servfail_policy),
+		T(test_log_reports_and_keeps),
+		T(test_off_is_not_checked),
+		T(test_fail_open_unknown_and_failed_never_change),
+		T(test_rfc5321_5_1_dangling_nxdomain_and_nodata),
+		T(test_rfc5321_5_1_address_literal_policies),
+		T(test_rfc7505_null_mx_alone_is_legit),
+		T(test_rfc7505_3_null_mx_misuse_policies),
+		T(test_exempt_domain_and_subdomains_never_changed),
+		T(test_mixed_faults),
+		T(test_large_set_half_aliases),
+		T(test_log_line_escapes_and_truncates),
+		T(test_decision_memory_is_checked),
+#undef T
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
