@@ -371,6 +371,14 @@ lex_word(struct source *src, struct token *t)
 		if (c == ' ' || c == '\t' || c == '\r' || c == '\n' ||
 		    c == '#' || c == '"' || c == '\'' || is_control(c))
 			break;
+		/*
+		 * As in Unbound, a backslash keeps the next octet in the
+		 * word (both stay in the value): "a\#b" or "a\"b" in names.
+		 */
+		if (c == '\\' && end + 1 < src->len &&
+		    !is_control((unsigned char)src->text[end + 1]) &&
+		    src->text[end + 1] != '\n' && src->text[end + 1] != '\r')
+			end++;
 	}
 	t->len = end - src->pos;
 	src->pos = end;
@@ -856,7 +864,7 @@ do_include(struct parser *p, const struct token *v)
 		include_file(p, pattern, v->line);
 		return;
 	}
-	r = glob(pattern, GLOB_ERR, NULL, &g);
+	r = glob(pattern, 0, NULL, &g);
 	if (r == GLOB_NOMATCH) {
 		error_at(p, p->src->name, v->line, "include: no file matches '%s'",
 		    show(shown, sizeof(shown), pattern, strlen(pattern)));
@@ -913,6 +921,11 @@ statement(struct parser *p, const struct token *t)
 		return;
 	}
 	namelen = (size_t)(colon - t->text);
+	if (name_is(t, namelen, "mxguard") && colon + 1 == t->text + t->len) {
+		/* a clause name never takes the next token as its value */
+		name_alone(p, t, namelen);
+		return;
+	}
 	if (colon + 1 < t->text + t->len) {
 		/* name:value with no blank between them */
 		v = *t;
@@ -980,13 +993,8 @@ mxg_config_free(struct mxg_settings *s)
 static int
 compare_names(const void *a, const void *b)
 {
-	const uint8_t *x = *(const uint8_t *const *)a;
-	const uint8_t *y = *(const uint8_t *const *)b;
-	size_t lx = mxg_dname_len(x, MXG_DNAME_MAXLEN);
-	size_t ly = mxg_dname_len(y, MXG_DNAME_MAXLEN);
-	int c = memcmp(x, y, lx < ly ? lx : ly);
-
-	return c != 0 ? c : (lx > ly) - (lx < ly);
+	return mxg_dname_order(*(const uint8_t *const *)a,
+	    *(const uint8_t *const *)b);
 }
 
 /* Sorted, so -o is stable, and without repeats, which are harmless. */
