@@ -282,18 +282,26 @@ put_octet(char *out, size_t outlen, size_t pos, uint8_t c)
 	return pos;
 }
 
-char *
-mxg_dname_to_text(char *out, size_t outlen, const uint8_t *name)
+/*
+ * Presentation text of name into out; returns the length written, and
+ * *complete false when out was too small (cut on an octet boundary).
+ */
+static size_t
+name_to_text(char *out, size_t outlen, const uint8_t *name, bool *complete)
 {
 	size_t pos = 0;
 
+	*complete = false;
 	if (outlen == 0)
-		return out;
-	out[0] = '\0';
+		return 0;
 	if (*name == 0) {
-		if (outlen >= 2)
-			strcpy(out, ".");
-		return out;
+		if (outlen < 2) {
+			out[0] = '\0';
+			return 0;
+		}
+		memcpy(out, ".", 2);
+		*complete = true;
+		return 1;
 	}
 	while (*name != 0) {
 		uint8_t len = *name++;
@@ -304,17 +312,27 @@ mxg_dname_to_text(char *out, size_t outlen, const uint8_t *name)
 
 			if (next == 0) {
 				out[pos] = '\0';
-				return out;
+				return pos;
 			}
 			pos = next;
 		}
 		if (pos + 1 >= outlen) {
 			out[pos] = '\0';
-			return out;
+			return pos;
 		}
 		out[pos++] = '.';
 	}
 	out[pos] = '\0';
+	*complete = true;
+	return pos;
+}
+
+char *
+mxg_dname_to_text(char *out, size_t outlen, const uint8_t *name)
+{
+	bool complete;
+
+	name_to_text(out, outlen, name, &complete);
 	return out;
 }
 
@@ -348,9 +366,15 @@ void
 mxg_text_uint(struct mxg_text *t, unsigned long v)
 {
 	char digits[24];
+	size_t pos = sizeof(digits) - 1;
 
-	snprintf(digits, sizeof(digits), "%lu", v);
-	mxg_text_str(t, digits);
+	/* By hand: printf costs more than the rest of a log line. */
+	digits[pos] = '\0';
+	do {
+		digits[--pos] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	mxg_text_str(t, digits + pos);
 }
 
 void
@@ -367,15 +391,22 @@ mxg_text_count(struct mxg_text *t, const char *what, unsigned long n)
 void
 mxg_text_name(struct mxg_text *t, const uint8_t *name)
 {
-	char text[MXG_DNAME_TEXTLEN];
 	size_t n;
+	bool complete;
 
-	mxg_dname_to_text(text, sizeof(text), name);
-	n = strlen(text);
+	if (t->truncated || t->size == 0)
+		return;
+	/* Straight into the line: names are most of what a line holds. */
+	n = name_to_text(t->buf + t->len, t->size - t->len, name, &complete);
+	if (!complete) {
+		t->buf[t->len] = '\0';
+		t->truncated = true;
+		return;
+	}
 	/* Log lines name hosts the way people write them: no final dot. */
-	if (n > 1 && text[n - 1] == '.')
-		text[n - 1] = '\0';
-	mxg_text_str(t, text);
+	if (n > 1)
+		t->buf[t->len + --n] = '\0';
+	t->len += n;
 }
 
 char *

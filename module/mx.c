@@ -170,24 +170,31 @@ mxg_dname_is_address_literal(const uint8_t *name)
 {
 	char whole[RAW_TEXTLEN];
 	size_t pos = 0;
-	const uint8_t *label = name;
+	const uint8_t *label;
+	bool has_colon = false;
 
 	if (*name == 0)
 		return false;
 	/* Any single label that is an IPv6 address ("2001:db8::1"). */
-	while (*label != 0) {
+	for (label = name; *label != 0; label += 1 + *label) {
 		char text[MXG_LABEL_MAXLEN + 1];
 
+		if (memchr(label + 1, ':', *label) == NULL)
+			continue;
+		has_colon = true;
 		memcpy(text, label + 1, *label);
 		text[*label] = '\0';
-		if (memchr(text, '\0', *label) == NULL && strchr(text, ':') &&
-		    text_is_ip(text))
+		if (strlen(text) == *label && text_is_ip(text))
 			return true;
+	}
+	/* Without a colon only a dotted quad is left: four labels. */
+	if (!has_colon && mxg_dname_labels(name) != 4)
+		return false;
+	for (label = name; *label != 0; label += 1 + *label) {
 		if (pos > 0)
 			whole[pos++] = '.';
 		memcpy(whole + pos, label + 1, *label);
 		pos += *label;
-		label += 1 + *label;
 	}
 	whole[pos] = '\0';
 	/* An octet 0 inside a label would hide the rest from the parser. */
