@@ -258,19 +258,6 @@ mxg_decide(struct mxg_decision *dec, const struct mxg_settings *cfg,
 }
 
 const char *
-mxg_policy_name(enum mxg_policy policy)
-{
-	switch (policy) {
-	case MXG_POLICY_OFF:		return "off";
-	case MXG_POLICY_LOG:		return "log";
-	case MXG_POLICY_STRIP:		return "strip";
-	case MXG_POLICY_REWRITE:	return "rewrite";
-	case MXG_POLICY_SERVFAIL:	return "servfail";
-	default:			return "?";
-	}
-}
-
-const char *
 mxg_action_name(enum mxg_action action)
 {
 	switch (action) {
@@ -293,8 +280,17 @@ record_action_word(const struct mxg_decision *dec, const struct mxg_verdict *v)
 		return "strip";
 	if (v->action == MXG_RECORD_REWRITE)
 		return "rewrite";
-	/* Kept: logged, or the whole answer became SERVFAIL by policy. */
-	return mxg_policy_name(v->policy);
+	/*
+	 * Kept: logged, or the whole answer became SERVFAIL by policy.
+	 * The engine does not link the configuration parser, so it names
+	 * the policies itself, in the configuration's words.
+	 */
+	switch (v->policy) {
+	case MXG_POLICY_STRIP:		return "strip";
+	case MXG_POLICY_REWRITE:	return "rewrite";
+	case MXG_POLICY_SERVFAIL:	return "servfail";
+	default:			return "log";
+	}
 }
 
 static void

@@ -87,7 +87,7 @@ bool mxg_decide(struct mxg_decision *dec, const struct mxg_settings *cfg,
 /* True when the owner is one of cfg->exempt or beneath one. */
 bool mxg_is_exempt(const struct mxg_settings *cfg, const uint8_t *owner);
 
-const char *mxg_policy_name(enum mxg_policy policy);
+/* "kept", "changed", "servfail".  (Policy words: config.h.) */
 const char *mxg_action_name(enum mxg_action action);
 
 /*
