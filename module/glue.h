@@ -1,16 +1,94 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * glue.h - the module's state as the Unbound glue sees it.
+ * glue.h - the module's state as the Unbound glue sees it, and the glue
+ * functions shared between its files.
  *
  * One struct mxg_env per loaded module instance, shared by every worker
- * thread (settings immutable after init); one struct mxg_qstate per MX
- * query in flight, allocated in the query's region.
+ * thread (settings are immutable after init); one struct mxg_query per
+ * MX answer being policed, allocated in that query's region, so it is
+ * freed with the query and never outlives it.
  */
 #ifndef MXGUARD_GLUE_H
 #define MXGUARD_GLUE_H
 
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Unbound's config.h must come first, as in every Unbound source. */
+#include "util/module.h"
+
+#include "mxguard/settings.h"
+#include "mxguard/mx.h"
+#include "mxguard/policy.h"
+#include "mxguard/distribution.h"
+
+
+/*
+ * Set in rk.flags of an MX rrset that mxguard changed.  The rrset cache
+ * key includes the flags, so the changed rrset lives beside the upstream
+ * one instead of replacing it: the iterator keeps seeing upstream data,
+ * and only the message mxguard stores refers to the changed set.
+ * Unbound uses bits 0x1-0x40 and 0x80000000 only.
+ */
+#define MXG_RRSET_FLAG	0x40000000u
+
 struct mxg_env {
-	int placeholder;
+	struct mxg_settings *settings;
 };
+
+/* Index into mxg_exchange_lookup.type[]. */
+enum mxg_addr_type { MXG_A = 0, MXG_AAAA = 1 };
+
+/* What is known of one address type of one exchange. */
+struct mxg_type_lookup {
+	bool known;		/* a result, from the cache or a sub-query */
+	bool pending;		/* a sub-query is out for it */
+	struct mxg_fact fact;	/* per-type result (merged later) */
+	/* The address rrset, copied into the query's region; or NULL. */
+	struct ub_packed_rrset_key *addresses;
+};
+
+struct mxg_exchange_lookup {
+	struct mxg_type_lookup type[2];
+};
+
+enum mxg_phase {
+	MXG_PHASE_DOWN = 0,	/* passed on to the next module */
+	MXG_PHASE_WAIT,		/* waiting for exchange sub-queries */
+	MXG_PHASE_DONE
+};
+
+/* One MX answer being policed. */
+struct mxg_query {
+	enum mxg_phase phase;
+	size_t outstanding;		/* sub-queries not back yet */
+	size_t subqueries;		/* sub-queries sent, wait or detached */
+	struct ub_packed_rrset_key *mx;	/* the MX rrset of return_msg */
+	struct mxg_analysis an;		/* engine state, in the region */
+	/* One per distinct exchange, parallel to an.answer->exchanges. */
+	struct mxg_exchange_lookup *lookups;
+};
+
+/* lookup.c: facts about the exchanges, from the cache and sub-queries. */
+void mxg_lookup_cached(struct module_qstate *qstate, struct mxg_query *q);
+size_t mxg_lookup_attach(struct module_qstate *qstate, int id,
+    struct mxg_query *q);
+size_t mxg_lookup_detach(struct module_qstate *qstate, int id,
+    struct mxg_query *q);
+void mxg_lookup_inform(struct module_qstate *sub, struct module_qstate *super,
+    struct mxg_query *q);
+void mxg_lookup_facts(struct mxg_query *q);
+
+/* answer.c: the policed answer, built in the region and cached. */
+bool mxg_answer_apply(struct module_qstate *qstate, struct mxg_query *q,
+    bool additional);
+void mxg_answer_servfail(struct module_qstate *qstate, struct mxg_query *q);
+
+/* police.c: one MX answer from moddone to finished. */
+enum module_ext_state mxg_police_moddone(struct module_qstate *qstate,
+    int id, struct mxg_env *me);
+enum module_ext_state mxg_police_resume(struct module_qstate *qstate, int id,
+    struct mxg_env *me, struct mxg_query *q);
 
 #endif /* MXGUARD_GLUE_H */

@@ -270,3 +270,43 @@ mxg_done() {
 	[ "$MXG_FAILED" -eq 0 ]
 	exit
 }
+
+# The resolver's count of answers served from its message cache.
+mxg_cachehits() {
+	mxg_control stats_noreset 2>/dev/null | sed -n 's/^total\.num\.cachehits=//p'
+}
+
+# mxg_expect_twice DESCRIPTION EXPECTED DIG-ARGS...: the first answer
+# (resolved through the module) and the second, identical one, which must
+# come from Unbound's message cache without reaching the module, both
+# equal EXPECTED.  EXPECTED "SERVFAIL" (or another rcode word) checks the
+# rcode instead of the answer section.
+mxg_expect_twice() {
+	local what=$1 want=$2 before after
+	shift 2
+	case $want in
+	SERVFAIL|NXDOMAIN|REFUSED)
+		mxg_expect_rcode "$what (first answer)" "$want" "$@"
+		before=$(mxg_cachehits)
+		mxg_expect_rcode "$what (cached answer)" "$want" "$@" ;;
+	*)
+		mxg_expect "$what (first answer)" "$want" "$@"
+		before=$(mxg_cachehits)
+		mxg_expect "$what (cached answer)" "$want" "$@" ;;
+	esac
+	after=$(mxg_cachehits)
+	if [ "$after" = "$((before + 1))" ]; then
+		mxg_pass "$what (second answer was a cache hit)"
+	else
+		mxg_fail "$what (second answer was a cache hit)" "cache hits before $before, after $after"
+	fi
+}
+
+# mxg_section SECTION DIG-ARGS...: one section of the answer (answer,
+# additional, authority), without TTLs, sorted.
+mxg_section() {
+	local section=$1
+	shift
+	dig @127.0.0.1 -p "$MXG_PORT" +time=5 +tries=1 +noall "+$section" \
+	    +nottlid +noclass "$@" | tr -s ' \t' ' ' | sort
+}

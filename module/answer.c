@@ -1,0 +1,269 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * answer.c - the policed MX answer: built in the query's region, handed
+ * to the client and stored in the message cache.
+ *
+ * Nothing that came from the cache is written to: the new reply_info and
+ * the changed MX rrset are fresh region allocations that point at the
+ * unchanged rrsets of the old reply.  The changed MX rrset carries
+ * MXG_RRSET_FLAG, so that storing the message adds it to the rrset cache
+ * beside the upstream rrset instead of over it.  Storing the message is
+ * what makes later cache hits, which never reach the module, carry the
+ * policed answer too.
+ */
+#include "config.h"
+#include "util/module.h"
+#include "util/regional.h"
+#include "util/net_help.h"
+#include "util/data/msgreply.h"
+#include "util/data/msgparse.h"
+#include "util/data/packed_rrset.h"
+#include "services/cache/dns.h"
+#include "sldns/rrdef.h"
+
+#include "mxguard/dname.h"
+#include "glue.h"
+#include "compat.h"
+
+/* A packed rrset data block laid out as packed_rrset_ptr_fixup expects. */
+static struct packed_rrset_data *
+data_alloc(struct regional *region, const struct packed_rrset_data *like,
+    size_t count, size_t rdata_total)
+{
+	struct packed_rrset_data *d;
+	size_t size = sizeof(*d) + count * (sizeof(size_t) +
+	    sizeof(uint8_t *) + sizeof(time_t)) + rdata_total;
+
+	if (!(d = regional_alloc(region, size)))
+		return NULL;
+	*d = *like;		/* trust, security, ttl and any newer fields */
+	d->count = count;
+	d->rrsig_count = 0;
+	d->rr_len = (size_t *)((uint8_t *)d + sizeof(*d));
+	d->rr_data = (uint8_t **)&d->rr_len[count];
+	d->rr_ttl = (time_t *)&d->rr_data[count];
+	return d;
+}
+
+/*
+ * The MX rrset as the decision wants it: dropped records left out,
+ * rewritten ones built anew, RRSIGs left out since they no longer cover
+ * the set.  Records past the engine's bound are kept as they are.
+ */
+static struct ub_packed_rrset_key *
+policed_mx(struct regional *region, struct mxg_query *q)
+{
+	struct ub_packed_rrset_key *old = q->mx, *k;
+	struct packed_rrset_data *od = old->entry.data, *d;
+	const struct mxg_decision *dec = q->an.decision;
+	uint8_t item[2 + 2 + MXG_DNAME_MAXLEN];
+	size_t i, n = 0, total = 0, len;
+	uint8_t *p;
+
+	for (i = 0; i < od->count; i++) {
+		const struct mxg_verdict *v = i < dec->count ? &dec->verdicts[i] : NULL;
+
+		if (v && v->action == MXG_RECORD_DROP)
+			continue;
+		n++;
+		total += (v && v->action == MXG_RECORD_REWRITE) ?
+		    2 + 2 + MXG_DNAME_MAXLEN : od->rr_len[i];
+	}
+	if (!(k = regional_alloc_zero(region, sizeof(*k))) ||
+	    !(d = data_alloc(region, od, n, total)))
+		return NULL;
+	k->rk = old->rk;
+	k->rk.flags |= MXG_RRSET_FLAG;
+	k->entry.key = k;
+	k->entry.data = d;
+	k->entry.hash = rrset_key_hash(&k->rk);
+	p = (uint8_t *)&d->rr_ttl[n];
+	for (i = 0, n = 0; i < od->count; i++) {
+		const struct mxg_verdict *v = i < dec->count ? &dec->verdicts[i] : NULL;
+
+		if (v && v->action == MXG_RECORD_DROP)
+			continue;
+		if (v && v->action == MXG_RECORD_REWRITE) {
+			len = mxg_mx_item_build(item, sizeof(item),
+			    q->an.answer->records[i].preference, v->new_exchange);
+			if (len == 0)
+				return NULL;
+			memcpy(p, item, len);
+		} else {
+			len = od->rr_len[i];
+			memcpy(p, od->rr_data[i], len);
+		}
+		d->rr_len[n] = len;
+		d->rr_data[n] = p;
+		d->rr_ttl[n] = od->rr_ttl[i];
+		p += len;
+		n++;
+	}
+	/* Changed data is not what was validated. */
+	if (d->security == sec_status_secure)
+		d->security = sec_status_insecure;
+	return k;
+}
+
+/* Does the exchange own this rrset name, or did it get dropped? */
+static bool
+owned_by_dropped(const struct mxg_query *q, const uint8_t *name)
+{
+	const struct mxg_answer *ans = q->an.answer;
+	const struct mxg_decision *dec = q->an.decision;
+	size_t i;
+
+	for (i = 0; i < ans->record_count && i < dec->count; i++) {
+		if (dec->verdicts[i].action == MXG_RECORD_KEEP ||
+		    !ans->records[i].exchange)
+			continue;
+		if (mxg_dname_equal(ans->records[i].exchange, name))
+			return true;
+	}
+	return false;
+}
+
+static bool
+rep_has_rrset(struct ub_packed_rrset_key **rrsets, size_t n,
+    const struct ub_packed_rrset_key *k)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (rrsets[i]->rk.type == k->rk.type &&
+		    rrsets[i]->rk.rrset_class == k->rk.rrset_class &&
+		    mxg_dname_equal(rrsets[i]->rk.dname, k->rk.dname))
+			return true;
+	return false;
+}
+
+/* The exchanges' address rrsets to add: kept exchanges, known addresses. */
+static size_t
+addresses_to_add(struct mxg_query *q, struct ub_packed_rrset_key **out,
+    size_t max, struct ub_packed_rrset_key **present, size_t npresent)
+{
+	const struct mxg_answer *ans = q->an.answer;
+	size_t i, n = 0;
+	int t;
+
+	for (i = 0; i < ans->exchange_count; i++) {
+		const struct mxg_exchange *ex = &ans->exchanges[i];
+
+		if (ex->fact.kind == MXG_FACT_ALIAS || owned_by_dropped(q, ex->name))
+			continue;
+		for (t = 0; t < 2; t++) {
+			struct ub_packed_rrset_key *k = q->lookups[i].type[t].addresses;
+
+			if (!k || n >= max || rep_has_rrset(present, npresent, k) ||
+			    rep_has_rrset(out, n, k))
+				continue;
+			out[n++] = k;
+		}
+	}
+	return n;
+}
+
+static time_t
+rrset_ttl(const struct ub_packed_rrset_key *k)
+{
+	return ((const struct packed_rrset_data *)k->entry.data)->ttl;
+}
+
+/*
+ * A new reply: the old one's header and rrsets, the MX rrset replaced by
+ * mx, additional rrsets of dropped exchanges left out, add[] appended.
+ */
+static struct reply_info *
+rebuild(struct regional *region, struct reply_info *old,
+    struct ub_packed_rrset_key *oldmx, struct ub_packed_rrset_key *mx,
+    struct mxg_query *q, struct ub_packed_rrset_key **add, size_t nadd)
+{
+	struct reply_info *rep;
+	size_t total = old->rrset_count + nadd, size, i, n = 0, ar = 0;
+	struct ub_packed_rrset_key *k;
+
+	size = sizeof(*rep) + sizeof(struct ub_packed_rrset_key *) * total;
+	if (!(rep = regional_alloc(region, size)))
+		return NULL;
+	*rep = *old;	/* flags, security and any newer fields */
+	rep->rrsets = (struct ub_packed_rrset_key **)&rep->ref[0];
+	for (i = 0; i < old->rrset_count; i++) {
+		k = old->rrsets[i] == oldmx ? mx : old->rrsets[i];
+		if (i >= old->an_numrrsets + old->ns_numrrsets) {
+			if (owned_by_dropped(q, k->rk.dname))
+				continue;
+			ar++;
+		}
+		rep->rrsets[n++] = k;
+	}
+	for (i = 0; i < nadd; i++, ar++)
+		rep->rrsets[n++] = add[i];
+	rep->rrset_count = n;
+	rep->ar_numrrsets = ar;
+	rep->ttl = rrset_ttl(mx);
+	for (i = 0; i < n; i++)
+		if (rrset_ttl(rep->rrsets[i]) < rep->ttl)
+			rep->ttl = rrset_ttl(rep->rrsets[i]);
+	rep->prefetch_ttl = PREFETCH_TTL_CALC(rep->ttl);
+	rep->serve_expired_ttl = rep->ttl + SERVE_EXPIRED_TTL;
+	if (mx != oldmx && rep->security == sec_status_secure)
+		rep->security = sec_status_insecure;
+	return rep;
+}
+
+static void
+store(struct module_qstate *qstate, struct reply_info *rep)
+{
+	if (qstate->no_cache_store)
+		return;
+	if (!MXG_DNS_CACHE_STORE(qstate->env, &qstate->qinfo, rep, NULL,
+	    qstate->query_flags, qstate->qstarttime))
+		log_err("mxguard: out of memory storing the policed answer");
+}
+
+bool
+mxg_answer_apply(struct module_qstate *qstate, struct mxg_query *q,
+    bool additional)
+{
+	struct reply_info *old = qstate->return_msg->rep, *rep;
+	struct ub_packed_rrset_key *mx = q->mx, *add[2 * MXG_MAX_EXCHANGES_MAX];
+	size_t nadd = 0;
+	bool changed = q->an.decision->action == MXG_ACTION_CHANGE;
+
+	if (additional)
+		nadd = addresses_to_add(q, add, sizeof(add) / sizeof(add[0]),
+		    old->rrsets, old->rrset_count);
+	if (!changed && nadd == 0)
+		return true;
+	if (changed && !(mx = policed_mx(qstate->region, q)))
+		return false;
+	if (!(rep = rebuild(qstate->region, old, q->mx, mx, q, add, nadd)))
+		return false;
+	qstate->return_msg->rep = rep;
+	store(qstate, rep);
+	return true;
+}
+
+void
+mxg_answer_servfail(struct module_qstate *qstate, struct mxg_query *q)
+{
+	struct reply_info err;
+
+	/*
+	 * Cached as long as the offending MX rrset would be, so that cache
+	 * hits cannot serve it meanwhile; the same way the iterator caches
+	 * its own SERVFAIL answers.
+	 */
+	memset(&err, 0, sizeof(err));
+	err.flags = (uint16_t)(BIT_QR | BIT_RA);
+	FLAGS_SET_RCODE(err.flags, LDNS_RCODE_SERVFAIL);
+	err.qdcount = 1;
+	err.ttl = rrset_ttl(q->mx);
+	err.prefetch_ttl = PREFETCH_TTL_CALC(err.ttl);
+	err.serve_expired_ttl = err.ttl;
+	/* Not data to validate: served as it is. */
+	err.security = sec_status_indeterminate;
+	store(qstate, &err);
+	qstate->return_rcode = LDNS_RCODE_SERVFAIL;
+	qstate->return_msg = NULL;
+}

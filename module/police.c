@@ -1,0 +1,147 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * police.c - one MX answer, from the moment it comes back up the module
+ * chain (module_event_moddone) until it is handed on, policed.
+ *
+ *   moddone:  find the MX rrset, let the engine parse it, take what the
+ *             cache knows about the exchanges;
+ *             prefetch wait: sub-queries for the rest, wait for them;
+ *             prefetch background: detached sub-queries, go on;
+ *   resume:   (all sub-queries back) merge facts, decide, apply, log.
+ *
+ * Any failure of our own leaves the answer as it came (fail open).
+ */
+#include "config.h"
+#include "util/module.h"
+#include "util/regional.h"
+#include "util/log.h"
+#include "util/net_help.h"
+#include "services/cache/dns.h"
+#include "util/data/msgreply.h"
+#include "util/data/packed_rrset.h"
+#include "sldns/rrdef.h"
+
+#include "mxguard/dname.h"
+#include "glue.h"
+
+/* Room for one log line of a decision or a distribution. */
+#define MXG_LOGLINE	2048
+
+static bool
+is_policed(struct module_qstate *qstate)
+{
+	struct reply_info *rep;
+
+	if (qstate->qinfo.qtype != LDNS_RR_TYPE_MX ||
+	    qstate->qinfo.qclass != LDNS_RR_CLASS_IN ||
+	    !qstate->return_msg || !(rep = qstate->return_msg->rep))
+		return false;
+	/* Bogus stays what the validator made it; errors are not ours. */
+	return FLAGS_GET_RCODE(rep->flags) == LDNS_RCODE_NOERROR &&
+	    rep->security != sec_status_bogus &&
+	    qstate->return_rcode == LDNS_RCODE_NOERROR;
+}
+
+/* Lay out the per-answer state and the engine's arena in the region. */
+static struct mxg_query *
+query_new(struct module_qstate *qstate, struct ub_packed_rrset_key *mx,
+    const struct mxg_settings *set)
+{
+	struct packed_rrset_data *d = mx->entry.data;
+	struct mxg_query *q;
+	size_t size = mxg_analysis_size(d->count);
+	void *mem;
+
+	if (!(q = regional_alloc_zero(qstate->region, sizeof(*q))) ||
+	    !(mem = regional_alloc(qstate->region, size)) ||
+	    !mxg_analysis_init(&q->an, mem, size, d->count))
+		return NULL;
+	q->mx = mx;
+	if (!mxg_answer_parse(q->an.answer, mx->rk.dname, mx->rk.dname_len,
+	    (const uint8_t *const *)d->rr_data, d->rr_len, d->count,
+	    set->max_exchanges))
+		return NULL;
+	q->lookups = regional_alloc_zero(qstate->region,
+	    sizeof(*q->lookups) * (q->an.answer->exchange_count + 1));
+	return q->lookups ? q : NULL;
+}
+
+static void
+log_decision(const struct mxg_query *q)
+{
+	char line[MXG_LOGLINE];
+
+	if (q->an.decision->faulty == 0)
+		return;
+	mxg_decision_render(line, sizeof(line), q->an.answer, q->an.decision);
+	log_info("mxguard: %s", line);
+}
+
+static enum module_ext_state
+finish(struct module_qstate *qstate, struct mxg_env *me, struct mxg_query *q)
+{
+	const struct mxg_settings *set = me->settings;
+
+	q->phase = MXG_PHASE_DONE;
+	mxg_lookup_facts(q);
+	if (!mxg_analysis_run(&q->an, set)) {
+		log_err("mxguard: analysis failed; answer passed unchanged");
+		return module_finished;
+	}
+	switch (q->an.decision->action) {
+	case MXG_ACTION_SERVFAIL:
+		mxg_answer_servfail(qstate, q);
+		break;
+	case MXG_ACTION_CHANGE:
+	case MXG_ACTION_KEEP:
+		if (!mxg_answer_apply(qstate, q, set->additional))
+			log_err("mxguard: out of memory; answer passed unchanged");
+		break;
+	}
+	log_decision(q);
+	return module_finished;
+}
+
+enum module_ext_state
+mxg_police_moddone(struct module_qstate *qstate, int id, struct mxg_env *me)
+{
+	const struct mxg_settings *set = me->settings;
+	struct ub_packed_rrset_key *mx;
+	struct mxg_query *q;
+
+	if (!is_policed(qstate))
+		return module_finished;
+	mx = reply_find_answer_rrset(&qstate->qinfo, qstate->return_msg->rep);
+	if (!mx)
+		return module_finished;		/* NODATA: nothing to police */
+	if (!(q = query_new(qstate, mx, set))) {
+		log_err("mxguard: out of memory; answer passed unchanged");
+		return module_finished;
+	}
+	qstate->minfo[id] = q;
+	mxg_lookup_cached(qstate, q);
+	switch (set->prefetch) {
+	case MXG_PREFETCH_WAIT:
+		if (mxg_lookup_attach(qstate, id, q) > 0) {
+			q->phase = MXG_PHASE_WAIT;
+			return module_wait_subquery;
+		}
+		break;
+	case MXG_PREFETCH_BACKGROUND:
+		(void)mxg_lookup_detach(qstate, id, q);
+		break;
+	case MXG_PREFETCH_OFF:
+		break;
+	}
+	return finish(qstate, me, q);
+}
+
+enum module_ext_state
+mxg_police_resume(struct module_qstate *qstate, int id, struct mxg_env *me,
+    struct mxg_query *q)
+{
+	(void)id;
+	if (q->outstanding > 0)
+		return module_wait_subquery;
+	return finish(qstate, me, q);
+}
