@@ -1,0 +1,145 @@
+#!/usr/bin/env bash
+# t_dnssec - mxguard in front of the validator: an unchanged secure MX
+# answer keeps its AD bit and RRSIGs; a changed one loses both (first and
+# cached answer); a bogus one stays SERVFAIL for CD=0 clients, and what a
+# CD=1 client gets of it.  The zone signed.test is signed here, at test
+# time, with fresh keys; its KSK's DS is the trust anchor.
+. "$(dirname "$0")/lib.sh"
+
+mxg_zone signed.test
+mxg_conf <<'CONF'
+mxguard:
+	cname-policy: strip
+	prefetch: wait
+CONF
+
+# Keys and the signed zone, in the suite's temporary directory.
+keys=$MXG_DIR/keys
+mkdir -p "$keys"
+ksk=$(cd "$keys" && ldns-keygen -a ECDSAP256SHA256 -k signed.test) &&
+    zsk=$(cd "$keys" && ldns-keygen -a ECDSAP256SHA256 signed.test) &&
+    ldns-signzone -o signed.test. -f "$keys/signed.test.zone.signed" \
+        "$MXG_TOP/tests/zones/signed.test.zone" "$keys/$ksk" "$keys/$zsk" ||
+    { mxg_fail "the zone is signed"; mxg_done; }
+
+# Break the MX rrset's signature of bogus.signed.test: change one
+# character of the signature's base64 (the last field).
+awk -v OFS='\t' '$1 == "bogus.signed.test." && $4 == "RRSIG" && $5 == "MX" {
+	s = $NF; c = substr(s, 20, 1)
+	$NF = substr(s, 1, 19) (c == "A" ? "B" : "A") substr(s, 21)
+} { print }' "$keys/signed.test.zone.signed" >"$keys/signed.test.zone.broken"
+
+# val-log-level 2: the validator logs why an answer is bogus.
+mxg_start "	trust-anchor-file: \"$keys/$ksk.ds\"
+	val-log-level: 2"
+
+# The harness gave NSD the unsigned source; put the signed zone in its
+# place (newer mtime) and have NSD reread it, before anything asks.
+cp "$keys/signed.test.zone.broken" "$MXG_DIR/zones/signed.test.zone"
+touch -d "@$(($(date +%s) + 10))" "$MXG_DIR/zones/signed.test.zone"
+kill -HUP "$MXG_NSD_PID"
+nsd_dnskeys() {
+	dig @127.0.0.1 -p "$MXG_NSD_PORT" +time=2 +tries=1 +short +norec \
+	    signed.test DNSKEY | grep -c '^25[67] 3 13 '
+}
+for i in $(seq 1 50); do
+	[ "$(nsd_dnskeys)" = 2 ] && break
+	sleep 0.1
+done
+if [ "$(nsd_dnskeys)" = 2 ]; then
+	mxg_pass "NSD serves the signed zone (KSK and ZSK)"
+else
+	mxg_fail "NSD serves the signed zone (KSK and ZSK)"
+	mxg_done
+fi
+# Nothing asked before the swap, but leave no unsigned data behind.
+mxg_control flush_zone signed.test >/dev/null 2>&1
+
+# What a DNSSEC-aware client sees: the rcode, whether the AD bit is set,
+# and the answer section with each RRSIG shortened to the type it covers
+# (signatures change at every signing), sorted.
+dnssec_view() {
+	local out
+	out=$(dig @127.0.0.1 -p "$MXG_PORT" +time=5 +tries=1 +dnssec "$@")
+	printf '%s\n' "$out" | sed -n 's/.*status: \([A-Z]*\),.*/status \1/p'
+	if printf '%s\n' "$out" | grep -qE '^;; flags:[a-z ]* ad[ ;]'; then
+		echo "ad yes"
+	else
+		echo "ad no"
+	fi
+	printf '%s\n' "$out" | sed -e '1,/^;; ANSWER SECTION:/d' -e '/^$/,$d' |
+	    awk '$4 == "RRSIG" { print $1, "RRSIG", $5; next }
+	         { $2 = ""; $3 = ""; print }' | tr -s ' ' | sort
+}
+
+# expect_dnssec DESCRIPTION EXPECTED DIG-ARGS...
+expect_dnssec() {
+	local what=$1 want=$2 got
+	shift 2
+	got=$(dnssec_view "$@")
+	want=$(printf '%s\n' "$want" | sed '/^$/d')
+	if [ "$got" = "$want" ]; then
+		mxg_pass "$what"
+	else
+		mxg_fail "$what" "wanted: $(echo "$want" | tr '\n' '|')" "got:    $(echo "$got" | tr '\n' '|')"
+	fi
+}
+
+# expect_dnssec_twice: the first answer and the second, identical one,
+# which must be a hit in Unbound's message cache.
+expect_dnssec_twice() {
+	local what=$1 want=$2 before after
+	shift 2
+	expect_dnssec "$what (first answer)" "$want" "$@"
+	before=$(mxg_cachehits)
+	expect_dnssec "$what (cached answer)" "$want" "$@"
+	after=$(mxg_cachehits)
+	if [ "$after" = "$((before + 1))" ]; then
+		mxg_pass "$what (second answer was a cache hit)"
+	else
+		mxg_fail "$what (second answer was a cache hit)" "cache hits before $before, after $after"
+	fi
+}
+
+expect_dnssec_twice "an unchanged signed MX answer keeps the AD bit and its RRSIG" "
+status NOERROR
+ad yes
+good.signed.test. MX 10 mx1.good.signed.test.
+good.signed.test. MX 20 mx2.good.signed.test.
+good.signed.test. RRSIG MX" good.signed.test MX
+
+mxg_log_mark
+expect_dnssec_twice "a changed signed MX answer has no AD bit and no RRSIG over the changed MX rrset" "
+status NOERROR
+ad no
+cname.signed.test. MX 20 good.cname.signed.test." cname.signed.test MX
+mxg_expect_log "the strip in the signed zone is logged" \
+    'answer cname\.signed\.test changed; pref 10 exchange alias\.cname\.signed\.test canonical real\.cname\.signed\.test fault alias action strip$' 1
+expect_dnssec "the alias's own records stay secure" "
+status NOERROR
+ad yes
+alias.cname.signed.test. CNAME real.cname.signed.test.
+alias.cname.signed.test. RRSIG CNAME
+real.cname.signed.test. A 192.0.2.221
+real.cname.signed.test. RRSIG A" alias.cname.signed.test A
+expect_dnssec "a CD=1 client gets the same changed answer, without the RRSIG" "
+status NOERROR
+ad no
+cname.signed.test. MX 20 good.cname.signed.test." +cd cname.signed.test MX
+
+mxg_log_mark
+expect_dnssec_twice "a bogus MX answer stays SERVFAIL for a CD=0 client" "
+status SERVFAIL
+ad no" bogus.signed.test MX
+mxg_expect_log "the validator logged it bogus" 'validation failure <bogus\.signed\.test\. MX IN>'
+mxg_expect_no_log "mxguard did not police the bogus answer" 'mxguard: answer bogus\.signed\.test'
+# Unbound hands bogus data to clients that set CD, as they validate for
+# themselves; mxguard leaves bogus answers as the validator made them, so
+# the alias exchange is still there, with its (broken) RRSIG.
+expect_dnssec "a CD=1 client gets the bogus answer as it came, not policed" "
+status NOERROR
+ad no
+bogus.signed.test. MX 10 alias.bogus.signed.test.
+bogus.signed.test. MX 20 mx.bogus.signed.test.
+bogus.signed.test. RRSIG MX" +cd bogus.signed.test MX
+mxg_done
