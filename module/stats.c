@@ -1,0 +1,664 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * stats.c - per-thread counter shards and the bounded per-domain table
+ * (see stats.h for the threading rules).
+ *
+ * The table is a fixed array of hash buckets (chains) plus an intrusive
+ * doubly linked LRU list, newest first: lookup, update, insert and
+ * eviction are O(1).  The bucket array is sized once for the bound, so
+ * it never rehashes under the lock, and the top-N walk can visit it in
+ * slices, letting updates in between.
+ */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mxguard/settings.h"
+#include "mxguard/stats.h"
+
+#define CACHE_LINE	64
+/* Buckets walked per lock hold when looking for the top domains. */
+#define WALK_SLICE	1024
+
+struct shard_counters {
+	atomic_uint_least64_t counter[MXG_STAT_COUNT];
+	bool shared;		/* the overflow shard: any thread writes it */
+};
+
+/* Rounded up to whole cache lines, so two shards never share one. */
+#define SHARD_SIZE \
+	((sizeof(struct shard_counters) / CACHE_LINE + 1) * CACHE_LINE)
+
+struct mxg_stats_shard {
+	struct shard_counters c;
+	char pad[SHARD_SIZE - sizeof(struct shard_counters)];
+};
+
+/* A distribution copy, shared by the table and snapshots. */
+struct mxg_stats_dist {
+	atomic_uint refs;
+	size_t bytes;			/* allocated, for the accounting */
+	struct mxg_distribution *dist;	/* in the same allocation */
+};
+
+struct entry {
+	struct entry *chain;		/* next in the bucket */
+	struct entry *newer, *older;	/* LRU list */
+	uint32_t hash;
+	unsigned classes;		/* 1 << enum mxg_stats_class */
+	size_t bytes;			/* this allocation */
+	struct mxg_domain_stats d;
+	struct mxg_stats_dist *dist;	/* NULL until one is recorded */
+	uint8_t owner[];		/* wire, lowercased */
+};
+
+struct mxg_stats {
+	pthread_mutex_t lock;
+	/* Under lock: */
+	struct entry **buckets;
+	size_t mask;
+	struct entry *newest, *oldest;
+	size_t count;
+	uint64_t evictions;
+	uint64_t by_class[MXG_CLASS_COUNT];
+	size_t bytes;			/* entries and distributions */
+	/* Fixed after mxg_stats_new(): */
+	size_t max;
+	size_t fixed_bytes;		/* this struct, buckets, shards */
+	time_t started;
+	size_t threads;
+	struct mxg_stats_shard *shards;	/* threads + 1: the last is shared */
+};
+
+/* What one policed answer changes in its domain's entry. */
+struct update {
+	const uint8_t *owner;
+	uint32_t hash;
+	unsigned faults;
+	unsigned classes;
+	enum mxg_action action;
+};
+
+/* ---- shards ------------------------------------------------------- */
+
+struct mxg_stats_shard *
+mxg_stats_shard(struct mxg_stats *st, int thread)
+{
+	if (thread < 0 || (size_t)thread >= st->threads)
+		return &st->shards[st->threads];
+	return &st->shards[thread];
+}
+
+void
+mxg_stats_add(struct mxg_stats_shard *sh, enum mxg_stat c, uint64_t n)
+{
+	atomic_uint_least64_t *v = &sh->c.counter[c];
+
+	if (sh->c.shared) {
+		atomic_fetch_add_explicit(v, n, memory_order_relaxed);
+		return;
+	}
+	/* Only this thread writes: load and store, no locked add. */
+	atomic_store_explicit(v, atomic_load_explicit(v,
+	    memory_order_relaxed) + n, memory_order_relaxed);
+}
+
+static void
+merge_shards(const struct mxg_stats *st, uint64_t *sum)
+{
+	size_t i, c;
+
+	memset(sum, 0, MXG_STAT_COUNT * sizeof(*sum));
+	for (i = 0; i <= st->threads; i++)
+		for (c = 0; c < MXG_STAT_COUNT; c++)
+			sum[c] += atomic_load_explicit(
+			    &st->shards[i].c.counter[c], memory_order_relaxed);
+}
+
+/* ---- distribution copies ------------------------------------------ */
+
+static struct mxg_stats_dist *
+dist_new(const struct mxg_distribution *dist)
+{
+	size_t head = MXG_ALIGN8(sizeof(struct mxg_stats_dist));
+	size_t size = mxg_distribution_copy_size(dist);
+	struct mxg_stats_dist *d = malloc(head + size);
+
+	if (d == NULL)
+		return NULL;
+	atomic_init(&d->refs, 1);
+	d->bytes = head + size;
+	d->dist = mxg_distribution_copy((uint8_t *)d + head, size, dist);
+	return d;
+}
+
+static void
+dist_hold(struct mxg_stats_dist *d)
+{
+	atomic_fetch_add_explicit(&d->refs, 1, memory_order_relaxed);
+}
+
+/* Drop one reference; the last one frees.  Never under the lock. */
+static void
+dist_release(struct mxg_stats_dist *d)
+{
+	if (d != NULL &&
+	    atomic_fetch_sub_explicit(&d->refs, 1, memory_order_acq_rel) == 1)
+		free(d);
+}
+
+/* ---- the table ---------------------------------------------------- */
+
+struct mxg_stats *
+mxg_stats_new(size_t threads, unsigned long max_domains, time_t now)
+{
+	struct mxg_stats *st;
+	size_t nbuckets = 1;
+	void *shards;
+
+	if (threads == 0 || max_domains < MXG_STATS_MAX_DOMAINS_MIN ||
+	    max_domains > MXG_STATS_MAX_DOMAINS_MAX)
+		return NULL;
+	if ((st = calloc(1, sizeof(*st))) == NULL)
+		return NULL;
+	/* At most two entries per chain when full; calloc maps lazily. */
+	while (nbuckets * 2 < max_domains)
+		nbuckets *= 2;
+	st->buckets = calloc(nbuckets, sizeof(*st->buckets));
+	if (st->buckets == NULL ||
+	    posix_memalign(&shards, CACHE_LINE,
+	    (threads + 1) * sizeof(struct mxg_stats_shard)) != 0) {
+		free(st->buckets);
+		free(st);
+		return NULL;
+	}
+	memset(shards, 0, (threads + 1) * sizeof(struct mxg_stats_shard));
+	st->shards = shards;
+	st->shards[threads].c.shared = true;
+	st->threads = threads;
+	st->mask = nbuckets - 1;
+	st->max = max_domains;
+	st->started = now;
+	st->fixed_bytes = sizeof(*st) + nbuckets * sizeof(*st->buckets) +
+	    (threads + 1) * sizeof(struct mxg_stats_shard);
+	pthread_mutex_init(&st->lock, NULL);
+	return st;
+}
+
+void
+mxg_stats_free(struct mxg_stats *st)
+{
+	struct entry *e, *next;
+
+	if (st == NULL)
+		return;
+	for (e = st->newest; e != NULL; e = next) {
+		next = e->older;
+		dist_release(e->dist);
+		free(e);
+	}
+	pthread_mutex_destroy(&st->lock);
+	free(st->buckets);
+	free(st->shards);
+	free(st);
+}
+
+size_t
+mxg_stats_memory(struct mxg_stats *st)
+{
+	size_t bytes;
+
+	pthread_mutex_lock(&st->lock);
+	bytes = st->fixed_bytes + st->bytes;
+	pthread_mutex_unlock(&st->lock);
+	return bytes;
+}
+
+static struct entry *
+find(const struct mxg_stats *st, uint32_t hash, const uint8_t *owner)
+{
+	struct entry *e;
+
+	for (e = st->buckets[hash & st->mask]; e != NULL; e = e->chain)
+		if (e->hash == hash && mxg_dname_equal(e->owner, owner))
+			return e;
+	return NULL;
+}
+
+static void
+lru_unlink(struct mxg_stats *st, struct entry *e)
+{
+	if (e->newer != NULL)
+		e->newer->older = e->older;
+	else
+		st->newest = e->older;
+	if (e->older != NULL)
+		e->older->newer = e->newer;
+	else
+		st->oldest = e->newer;
+}
+
+static void
+lru_push(struct mxg_stats *st, struct entry *e)
+{
+	e->newer = NULL;
+	e->older = st->newest;
+	if (st->newest != NULL)
+		st->newest->newer = e;
+	else
+		st->oldest = e;
+	st->newest = e;
+}
+
+static void
+lru_touch(struct mxg_stats *st, struct entry *e)
+{
+	if (st->newest == e)
+		return;
+	lru_unlink(st, e);
+	lru_push(st, e);
+}
+
+static void
+count_classes(struct mxg_stats *st, unsigned classes, int64_t delta)
+{
+	int c;
+
+	for (c = 0; c < MXG_CLASS_COUNT; c++)
+		if (classes & (1u << c))
+			st->by_class[c] += (uint64_t)delta;
+}
+
+/* Take the least recently seen entry out; the caller frees it. */
+static struct entry *
+evict_oldest(struct mxg_stats *st)
+{
+	struct entry *e = st->oldest, **pp;
+
+	for (pp = &st->buckets[e->hash & st->mask]; *pp != e;
+	    pp = &(*pp)->chain)
+		;
+	*pp = e->chain;
+	lru_unlink(st, e);
+	count_classes(st, e->classes, -1);
+	st->count--;
+	st->evictions++;
+	st->bytes -= e->bytes + (e->dist ? e->dist->bytes : 0);
+	return e;
+}
+
+static void
+insert(struct mxg_stats *st, struct entry *e)
+{
+	struct entry **bucket = &st->buckets[e->hash & st->mask];
+
+	e->chain = *bucket;
+	*bucket = e;
+	lru_push(st, e);
+	st->count++;
+	st->bytes += e->bytes;
+}
+
+static struct entry *
+entry_new(const struct update *u, time_t now)
+{
+	size_t len = mxg_dname_len(u->owner, MXG_DNAME_MAXLEN);
+	struct entry *e = calloc(1, sizeof(*e) + len);
+
+	if (e == NULL)
+		return NULL;
+	e->hash = u->hash;
+	e->bytes = sizeof(*e) + len;
+	e->d.first_seen = now;
+	mxg_dname_lower(e->owner, u->owner);
+	return e;
+}
+
+/* Under the lock: what one policed answer adds to its entry. */
+static void
+apply(struct mxg_stats *st, struct entry *e, const struct update *u,
+    time_t now)
+{
+	int k;
+
+	e->d.resolved++;
+	e->d.faults_seen |= u->faults;
+	e->d.faults_last = u->faults;
+	for (k = 0; k < MXG_STATS_FAULT_KINDS; k++)
+		if (u->faults & (1u << k))
+			e->d.fault_answers[k]++;
+	if (u->action == MXG_ACTION_CHANGE)
+		e->d.changed++;
+	else if (u->action == MXG_ACTION_SERVFAIL)
+		e->d.servfail++;
+	else
+		e->d.kept++;
+	e->d.last_seen = now;
+	if (e->classes != u->classes) {
+		count_classes(st, e->classes, -1);
+		count_classes(st, u->classes, 1);
+		e->classes = u->classes;
+	}
+	lru_touch(st, e);
+}
+
+/* Which fleet-wide classes a domain falls in, from its latest answer. */
+static unsigned
+classify(const struct mxg_distribution *dist, unsigned faults)
+{
+	unsigned classes = faults ? 1u << MXG_CLASS_FAULTS : 0;
+	bool backup = false;
+	size_t i;
+
+	if (dist->state == MXG_DIST_STATE_NULL_MX)
+		classes |= 1u << MXG_CLASS_NULL_MX;
+	if (dist->state != MXG_DIST_STATE_MX)
+		return classes;
+	for (i = 0; i < dist->count; i++) {
+		unsigned f = dist->entries[i].flags;
+
+		if ((f & MXG_DIST_BACKUP) &&
+		    !(f & (MXG_DIST_NULL | MXG_DIST_DANGLING)))
+			backup = true;
+	}
+	if (backup)
+		classes |= 1u << MXG_CLASS_BACKUP;
+	if (dist->usable > 1)
+		classes |= 1u << MXG_CLASS_BALANCED;
+	else if (dist->usable == 1 && !backup)
+		classes |= 1u << MXG_CLASS_SINGLE;
+	return classes;
+}
+
+/* The answer's faults and actions into the thread's shard. */
+static void
+count_answer(struct mxg_stats_shard *sh, const struct mxg_decision *dec)
+{
+	static const enum mxg_stat action_stat[] = {
+		[MXG_ACTION_KEEP] = MXG_STAT_ACTION_KEPT,
+		[MXG_ACTION_CHANGE] = MXG_STAT_ACTION_CHANGED,
+		[MXG_ACTION_SERVFAIL] = MXG_STAT_ACTION_SERVFAIL
+	};
+	int k;
+
+	mxg_stats_add(sh, MXG_STAT_ANSWERS_RESOLVED, 1);
+	for (k = 0; k < MXG_STATS_FAULT_KINDS; k++)
+		if (dec->faults & (1u << k))
+			mxg_stats_add(sh, MXG_STAT_FAULT_ALIAS + k, 1);
+	mxg_stats_add(sh, action_stat[dec->action], 1);
+	if (dec->dropped)
+		mxg_stats_add(sh, MXG_STAT_RECORDS_DROPPED, dec->dropped);
+	if (dec->rewritten)
+		mxg_stats_add(sh, MXG_STAT_RECORDS_REWRITTEN, dec->rewritten);
+	if (dec->unchecked)
+		mxg_stats_add(sh, MXG_STAT_UNCHECKED, dec->unchecked);
+}
+
+/* The fast path: a known domain whose distribution did not change. */
+static bool
+record_unchanged(struct mxg_stats *st, const struct update *u,
+    const struct mxg_distribution *dist, time_t now)
+{
+	struct entry *e;
+	bool done = false;
+
+	pthread_mutex_lock(&st->lock);
+	e = find(st, u->hash, u->owner);
+	if (e != NULL && e->dist != NULL &&
+	    mxg_distribution_equal(e->dist->dist, dist)) {
+		apply(st, e, u, now);
+		done = true;
+	}
+	pthread_mutex_unlock(&st->lock);
+	return done;
+}
+
+bool
+mxg_stats_record(struct mxg_stats *st, struct mxg_stats_shard *sh,
+    const struct mxg_analysis *an, time_t now)
+{
+	const struct mxg_distribution *dist = an->distribution;
+	struct mxg_stats_dist *fresh, *old = NULL;
+	struct entry *spare, *e, *evicted = NULL;
+	struct update u;
+	bool changed = false;
+
+	count_answer(sh, an->decision);
+	u.owner = an->answer->owner;
+	u.hash = mxg_dname_hash(u.owner);
+	u.faults = an->decision->faults;
+	u.classes = classify(dist, u.faults);
+	u.action = an->decision->action;
+	if (record_unchanged(st, &u, dist, now))
+		return false;
+
+	/* New domain or new distribution (rare): build both unlocked. */
+	fresh = dist_new(dist);
+	spare = entry_new(&u, now);
+	if (fresh == NULL || spare == NULL) {
+		free(spare);
+		dist_release(fresh);
+		return false;
+	}
+	pthread_mutex_lock(&st->lock);
+	if ((e = find(st, u.hash, u.owner)) == NULL) {
+		if (st->count >= st->max)
+			evicted = evict_oldest(st);
+		insert(st, spare);
+		e = spare;
+		spare = NULL;
+	}
+	/* Another thread may have recorded this very change meanwhile. */
+	if (e->dist == NULL || !mxg_distribution_equal(e->dist->dist, dist)) {
+		old = e->dist;
+		st->bytes += fresh->bytes - (old ? old->bytes : 0);
+		e->dist = fresh;
+		fresh = NULL;
+		changed = true;
+	}
+	apply(st, e, &u, now);
+	pthread_mutex_unlock(&st->lock);
+
+	free(spare);
+	dist_release(fresh);
+	dist_release(old);
+	if (evicted != NULL) {
+		dist_release(evicted->dist);
+		free(evicted);
+	}
+	return changed;
+}
+
+void
+mxg_stats_cache_hit(struct mxg_stats *st, struct mxg_stats_shard *sh,
+    const uint8_t *owner, size_t owner_len, time_t now)
+{
+	uint32_t hash;
+	struct entry *e;
+
+	mxg_stats_add(sh, MXG_STAT_ANSWERS_CACHED, 1);
+	if (mxg_dname_len(owner, owner_len) == 0)
+		return;
+	hash = mxg_dname_hash(owner);
+	pthread_mutex_lock(&st->lock);
+	if ((e = find(st, hash, owner)) != NULL) {
+		e->d.cached++;
+		e->d.last_seen = now;
+		lru_touch(st, e);
+	}
+	pthread_mutex_unlock(&st->lock);
+}
+
+bool
+mxg_stats_lookup(struct mxg_stats *st, const uint8_t *owner,
+    struct mxg_domain_stats *out)
+{
+	struct entry *e;
+
+	pthread_mutex_lock(&st->lock);
+	if ((e = find(st, mxg_dname_hash(owner), owner)) != NULL)
+		*out = e->d;
+	pthread_mutex_unlock(&st->lock);
+	return e != NULL;
+}
+
+/* ---- snapshots ---------------------------------------------------- */
+
+uint64_t
+mxg_domain_answers(const struct mxg_domain_stats *d)
+{
+	return d->resolved + d->cached;
+}
+
+/* Order of the top list: more answers first, then by name. */
+static bool
+ranks_before(const struct mxg_domain_stats *a, const uint8_t *a_owner,
+    const struct mxg_stats_top *b)
+{
+	uint64_t na = mxg_domain_answers(a), nb = mxg_domain_answers(&b->domain);
+
+	if (na != nb)
+		return na > nb;
+	return mxg_dname_order(a_owner, b->owner) < 0;
+}
+
+/* Offer an entry to the top list (sorted, at most n long). */
+static void
+offer_top(struct mxg_stats_snapshot *snap, size_t n, const struct entry *e)
+{
+	size_t at = snap->top_count;
+
+	if (at == n && !ranks_before(&e->d, e->owner, &snap->top[n - 1]))
+		return;
+	if (at == n)
+		at--;
+	while (at > 0 && ranks_before(&e->d, e->owner, &snap->top[at - 1])) {
+		snap->top[at] = snap->top[at - 1];
+		at--;
+	}
+	memset(&snap->top[at], 0, sizeof(snap->top[at]));
+	memcpy(snap->top[at].owner, e->owner,
+	    mxg_dname_len(e->owner, MXG_DNAME_MAXLEN));
+	snap->top[at].domain = e->d;
+	if (snap->top_count < n)
+		snap->top_count++;
+}
+
+/*
+ * Under one lock: refresh the winners and hold their distributions.
+ * A winner evicted since the walk is dropped.
+ */
+static void
+hold_top(struct mxg_stats *st, struct mxg_stats_snapshot *snap)
+{
+	size_t i, kept = 0;
+
+	pthread_mutex_lock(&st->lock);
+	for (i = 0; i < snap->top_count; i++) {
+		struct mxg_stats_top *t = &snap->top[i];
+		struct entry *e = find(st, mxg_dname_hash(t->owner), t->owner);
+
+		if (e == NULL)
+			continue;
+		t->domain = e->d;
+		if ((t->ref = e->dist) != NULL) {
+			dist_hold(t->ref);
+			t->distribution = t->ref->dist;
+		}
+		if (kept != i)
+			snap->top[kept] = *t;
+		kept++;
+	}
+	snap->top_count = kept;
+	pthread_mutex_unlock(&st->lock);
+}
+
+void
+mxg_stats_snapshot(struct mxg_stats *st, struct mxg_stats_snapshot *snap,
+    size_t top_n, time_t now)
+{
+	size_t b, end;
+
+	memset(snap, 0, sizeof(*snap));
+	snap->started = st->started;
+	snap->taken = now;
+	snap->domains_max = st->max;
+	merge_shards(st, snap->counter);
+	if (top_n > MXG_STATS_TOP_MAX)
+		top_n = MXG_STATS_TOP_MAX;
+
+	pthread_mutex_lock(&st->lock);
+	snap->counter[MXG_STAT_EVICTIONS] = st->evictions;
+	snap->domains_tracked = st->count;
+	memcpy(snap->domains_by_class, st->by_class, sizeof(st->by_class));
+	snap->memory = st->fixed_bytes + st->bytes;
+	pthread_mutex_unlock(&st->lock);
+
+	for (b = 0; top_n > 0 && b <= st->mask; b = end) {
+		end = b + WALK_SLICE;
+		pthread_mutex_lock(&st->lock);
+		for (; b < end && b <= st->mask; b++) {
+			const struct entry *e;
+
+			for (e = st->buckets[b]; e != NULL; e = e->chain)
+				offer_top(snap, top_n, e);
+		}
+		pthread_mutex_unlock(&st->lock);
+	}
+	hold_top(st, snap);
+}
+
+void
+mxg_stats_snapshot_release(struct mxg_stats_snapshot *snap)
+{
+	size_t i;
+
+	for (i = 0; i < snap->top_count; i++) {
+		dist_release(snap->top[i].ref);
+		snap->top[i].ref = NULL;
+		snap->top[i].distribution = NULL;
+	}
+	snap->top_count = 0;
+}
+
+/* ---- names -------------------------------------------------------- */
+
+const char *
+mxg_stat_name(enum mxg_stat c)
+{
+	static const char *const names[MXG_STAT_COUNT] = {
+		[MXG_STAT_ANSWERS_RESOLVED] = "resolved",
+		[MXG_STAT_ANSWERS_CACHED] = "cache",
+		[MXG_STAT_FAULT_ALIAS] = "alias",
+		[MXG_STAT_FAULT_ADDRESS_LITERAL] = "address_literal",
+		[MXG_STAT_FAULT_DANGLING] = "dangling",
+		[MXG_STAT_FAULT_NULL_MX_MISUSE] = "null_mx_misuse",
+		[MXG_STAT_FAULT_MALFORMED] = "malformed",
+		[MXG_STAT_ACTION_KEPT] = "kept",
+		[MXG_STAT_ACTION_CHANGED] = "changed",
+		[MXG_STAT_ACTION_SERVFAIL] = "servfail",
+		[MXG_STAT_RECORDS_DROPPED] = "dropped",
+		[MXG_STAT_RECORDS_REWRITTEN] = "rewritten",
+		[MXG_STAT_UNCHECKED] = "unchecked",
+		[MXG_STAT_PREFETCHES] = "prefetches",
+		[MXG_STAT_DISTRIBUTIONS_LOGGED] = "distributions_logged",
+		[MXG_STAT_EVICTIONS] = "evictions"
+	};
+
+	return (unsigned)c < MXG_STAT_COUNT ? names[c] : "?";
+}
+
+const char *
+mxg_stats_class_name(enum mxg_stats_class c)
+{
+	static const char *const names[MXG_CLASS_COUNT] = {
+		[MXG_CLASS_SINGLE] = "single_exchange",
+		[MXG_CLASS_BALANCED] = "load_balanced",
+		[MXG_CLASS_BACKUP] = "with_backup",
+		[MXG_CLASS_NULL_MX] = "null_mx",
+		[MXG_CLASS_FAULTS] = "with_faults"
+	};
+
+	return (unsigned)c < MXG_CLASS_COUNT ? names[c] : "?";
+}
