@@ -1,0 +1,613 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * test_stats.c - unit tests of the statistics model: shards and their
+ * merge, what one policed answer and one cache hit count, the
+ * new/changed distribution signal, LRU eviction order and count, the
+ * fleet-wide aggregates, the top domains, the bounds, memory
+ * accounting, and two threads updating at once with exact totals.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <pthread.h>
+#include <cmocka.h>
+
+#include "mxguard/dname.h"
+#include "mxguard/stats.h"
+
+#define ITEM_MAX	(4 + MXG_DNAME_MAXLEN)
+#define MAX_MX		8
+
+/* Address count of an exchange in a test answer; <= 0 for other facts. */
+#define NX		(-1)
+#define ALIAS		(-2)
+#define UNKNOWN		0
+
+struct mx {
+	uint16_t preference;
+	const char *exchange;
+	int addresses;		/* > 0: that many A records; else NX... */
+};
+
+/* An analysed answer with all the memory it points into. */
+struct built {
+	struct mxg_analysis an;
+	void *mem;
+	uint8_t owner[MXG_DNAME_MAXLEN];
+	size_t owner_len;
+	uint8_t items[MAX_MX][ITEM_MAX];
+	const uint8_t *item_ptr[MAX_MX];
+	size_t item_len[MAX_MX];
+};
+
+static struct mxg_settings cfg;
+static struct built scratch;
+static struct mxg_stats *st;
+
+static int
+setup(void **state)
+{
+	(void)state;
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.cname_policy = MXG_POLICY_STRIP;
+	cfg.address_literal_policy = MXG_POLICY_LOG;
+	cfg.dangling_policy = MXG_POLICY_LOG;
+	cfg.null_mx_policy = MXG_POLICY_LOG;
+	cfg.max_exchanges = 64;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	mxg_stats_free(st);
+	st = NULL;
+	free(scratch.mem);
+	scratch.mem = NULL;
+	return 0;
+}
+
+static struct mxg_fact
+fact_of(int addresses)
+{
+	struct mxg_fact f = { MXG_FACT_UNKNOWN, 0, 0, NULL };
+
+	if (addresses > 0) {
+		f.kind = MXG_FACT_ADDRESSES;
+		f.a_count = (unsigned)addresses;
+	} else if (addresses == NX)
+		f.kind = MXG_FACT_NXDOMAIN;
+	else if (addresses == ALIAS)
+		f.kind = MXG_FACT_ALIAS;
+	return f;
+}
+
+/* Build and run the analysis of an answer for domain from n records. */
+static const struct mxg_analysis *
+analyse_into(struct built *b, const char *domain, const struct mx *mx,
+    size_t n)
+{
+	size_t i, size = mxg_analysis_size(n);
+
+	b->owner_len = mxg_dname_from_text(b->owner, domain);
+	assert_true(b->owner_len > 0);
+	for (i = 0; i < n; i++) {
+		uint8_t wire[MXG_DNAME_MAXLEN];
+
+		assert_true(mxg_dname_from_text(wire, mx[i].exchange) > 0);
+		b->item_len[i] = mxg_mx_item_build(b->items[i], ITEM_MAX,
+		    mx[i].preference, wire);
+		b->item_ptr[i] = b->items[i];
+	}
+	free(b->mem);
+	b->mem = malloc(size);
+	assert_true(mxg_analysis_init(&b->an, b->mem, size, n));
+	assert_true(mxg_answer_parse(b->an.answer, b->owner, b->owner_len,
+	    b->item_ptr, b->item_len, n, cfg.max_exchanges));
+	for (i = 0; i < n; i++) {
+		struct mxg_fact f = fact_of(mx[i].addresses);
+
+		mxg_answer_set_fact(b->an.answer,
+		    b->an.answer->records[i].exchange_index, &f);
+	}
+	assert_true(mxg_analysis_run(&b->an, &cfg));
+	return &b->an;
+}
+
+/* Shapes of answer used throughout. */
+static const struct mx single[] = { { 10, "mx.example.org", 1 } };
+static const struct mx balanced[] = {
+	{ 10, "mx1.example.org", 2 }, { 10, "mx2.example.org", 1 }
+};
+static const struct mx with_backup[] = {
+	{ 10, "mx1.example.org", 1 }, { 20, "backup.example.org", 1 }
+};
+static const struct mx null_mx[] = { { 0, ".", UNKNOWN } };
+static const struct mx with_alias[] = {
+	{ 10, "mx1.example.org", 1 }, { 10, "alias.example.org", ALIAS }
+};
+static const struct mx dangling[] = {
+	{ 10, "mx1.example.org", 1 }, { 20, "gone.example.org", NX }
+};
+
+#define NMX(shape)	(sizeof(shape) / sizeof((shape)[0]))
+
+static bool
+record(struct mxg_stats_shard *sh, const char *domain, const struct mx *mx,
+    size_t n, time_t now)
+{
+	return mxg_stats_record(st, sh, analyse_into(&scratch, domain, mx, n), now);
+}
+
+#define RECORD(sh, domain, shape, now) \
+	record((sh), (domain), (shape), NMX(shape), (now))
+
+static void
+cache_hit(struct mxg_stats_shard *sh, const char *domain, time_t now)
+{
+	uint8_t wire[MXG_DNAME_MAXLEN];
+	size_t len = mxg_dname_from_text(wire, domain);
+
+	assert_true(len > 0);
+	mxg_stats_cache_hit(st, sh, wire, len, now);
+}
+
+static bool
+tracked(const char *domain, struct mxg_domain_stats *d)
+{
+	uint8_t wire[MXG_DNAME_MAXLEN];
+	struct mxg_domain_stats ignored;
+
+	assert_true(mxg_dname_from_text(wire, domain) > 0);
+	return mxg_stats_lookup(st, wire, d ? d : &ignored);
+}
+
+static void
+snapshot(struct mxg_stats_snapshot *snap, size_t top_n)
+{
+	mxg_stats_snapshot(st, snap, top_n, 1000);
+}
+
+static void
+test_bounds(void **state)
+{
+	(void)state;
+	assert_null(mxg_stats_new(1, 0, 0));
+	assert_null(mxg_stats_new(1, MXG_STATS_MAX_DOMAINS_MAX + 1, 0));
+	assert_null(mxg_stats_new(0, 10, 0));
+	st = mxg_stats_new(4, MXG_STATS_MAX_DOMAINS_MAX, 0);
+	assert_non_null(st);
+	/* The bucket array for ten million is accounted from the start. */
+	assert_true(mxg_stats_memory(st) > MXG_STATS_MAX_DOMAINS_MAX / 2 *
+	    sizeof(void *));
+	mxg_stats_free(st);
+	st = mxg_stats_new(1, 1, 0);
+	assert_non_null(st);
+}
+
+static void
+test_shard_merge(void **state)
+{
+	struct mxg_stats_snapshot snap;
+
+	(void)state;
+	st = mxg_stats_new(3, 10, 0);
+	assert_ptr_not_equal(mxg_stats_shard(st, 0), mxg_stats_shard(st, 1));
+	/* Unforeseen threads share the overflow shard. */
+	assert_ptr_equal(mxg_stats_shard(st, 3), mxg_stats_shard(st, -1));
+	assert_ptr_equal(mxg_stats_shard(st, 99), mxg_stats_shard(st, 3));
+	/* Cache-line separated. */
+	assert_true((uintptr_t)mxg_stats_shard(st, 1) -
+	    (uintptr_t)mxg_stats_shard(st, 0) >= 64);
+	assert_int_equal((uintptr_t)mxg_stats_shard(st, 0) % 64, 0);
+
+	mxg_stats_add(mxg_stats_shard(st, 0), MXG_STAT_PREFETCHES, 2);
+	mxg_stats_add(mxg_stats_shard(st, 1), MXG_STAT_PREFETCHES, 3);
+	mxg_stats_add(mxg_stats_shard(st, 2), MXG_STAT_PREFETCHES, 5);
+	mxg_stats_add(mxg_stats_shard(st, 7), MXG_STAT_PREFETCHES, 7);
+	mxg_stats_add(mxg_stats_shard(st, 2), MXG_STAT_DISTRIBUTIONS_LOGGED, 1);
+	snapshot(&snap, 0);
+	assert_int_equal(snap.counter[MXG_STAT_PREFETCHES], 17);
+	assert_int_equal(snap.counter[MXG_STAT_DISTRIBUTIONS_LOGGED], 1);
+	assert_int_equal(snap.counter[MXG_STAT_ANSWERS_RESOLVED], 0);
+	assert_int_equal(snap.started, 0);
+	assert_int_equal(snap.taken, 1000);
+	assert_int_equal(snap.domains_max, 10);
+}
+
+static void
+test_record_counts(void **state)
+{
+	struct mxg_stats_shard *sh;
+	struct mxg_stats_snapshot snap;
+	struct mxg_domain_stats d;
+
+	(void)state;
+	st = mxg_stats_new(1, 10, 0);
+	sh = mxg_stats_shard(st, 0);
+	RECORD(sh, "example.org", with_alias, 100);	/* strip: changed */
+	RECORD(sh, "example.org", with_alias, 110);
+	RECORD(sh, "other.example", dangling, 120);	/* log: kept */
+	snapshot(&snap, 0);
+	assert_int_equal(snap.counter[MXG_STAT_ANSWERS_RESOLVED], 3);
+	assert_int_equal(snap.counter[MXG_STAT_ANSWERS_CACHED], 0);
+	assert_int_equal(snap.counter[MXG_STAT_FAULT_ALIAS], 2);
+	assert_int_equal(snap.counter[MXG_STAT_FAULT_DANGLING], 1);
+	assert_int_equal(snap.counter[MXG_STAT_FAULT_MALFORMED], 0);
+	assert_int_equal(snap.counter[MXG_STAT_ACTION_CHANGED], 2);
+	assert_int_equal(snap.counter[MXG_STAT_ACTION_KEPT], 1);
+	assert_int_equal(snap.counter[MXG_STAT_RECORDS_DROPPED], 2);
+	assert_int_equal(snap.domains_tracked, 2);
+
+	assert_true(tracked("EXAMPLE.org", &d));
+	assert_int_equal(d.resolved, 2);
+	assert_int_equal(d.changed, 2);
+	assert_int_equal(d.faults_seen, MXG_FAULT_ALIAS);
+	assert_int_equal(d.fault_answers[0], 2);
+	assert_int_equal(d.first_seen, 100);
+	assert_int_equal(d.last_seen, 110);
+	assert_false(tracked("nowhere.example", NULL));
+}
+
+static void
+test_cache_hit(void **state)
+{
+	struct mxg_stats_shard *sh;
+	struct mxg_stats_snapshot snap;
+	struct mxg_domain_stats d;
+
+	(void)state;
+	st = mxg_stats_new(1, 10, 0);
+	sh = mxg_stats_shard(st, 0);
+	/* Unknown domain: counted, never inserted. */
+	cache_hit(sh, "example.org", 50);
+	assert_false(tracked("example.org", NULL));
+	RECORD(sh, "example.org", single, 100);
+	cache_hit(sh, "Example.ORG", 200);
+	cache_hit(sh, "example.org", 300);
+	/* A malformed owner is counted and ignored. */
+	mxg_stats_cache_hit(st, sh, (const uint8_t *)"\5abc", 4, 400);
+	snapshot(&snap, 0);
+	assert_int_equal(snap.counter[MXG_STAT_ANSWERS_CACHED], 4);
+	assert_int_equal(snap.counter[MXG_STAT_ANSWERS_RESOLVED], 1);
+	assert_true(tracked("example.org", &d));
+	assert_int_equal(d.cached, 2);
+	assert_int_equal(d.resolved, 1);
+	assert_int_equal(d.last_seen, 300);
+	assert_int_equal(mxg_domain_answers(&d), 3);
+}
+
+static void
+test_changed_signal(void **state)
+{
+	struct mxg_stats_shard *sh;
+
+	(void)state;
+	st = mxg_stats_new(1, 10, 0);
+	sh = mxg_stats_shard(st, 0);
+	assert_true(RECORD(sh, "example.org", balanced, 1));	/* new */
+	assert_false(RECORD(sh, "example.org", balanced, 2));
+	assert_false(RECORD(sh, "EXAMPLE.ORG", balanced, 3));
+	assert_true(RECORD(sh, "example.org", with_backup, 4)); /* changed */
+	assert_false(RECORD(sh, "example.org", with_backup, 5));
+	assert_true(RECORD(sh, "example.org", balanced, 6));	/* back */
+	/* Another domain with the same shape is new to the table. */
+	assert_true(RECORD(sh, "example.net", balanced, 7));
+}
+
+static void
+test_eviction_order(void **state)
+{
+	struct mxg_stats_shard *sh;
+	struct mxg_stats_snapshot snap;
+
+	(void)state;
+	st = mxg_stats_new(1, 3, 0);
+	sh = mxg_stats_shard(st, 0);
+	RECORD(sh, "a.example", single, 1);
+	RECORD(sh, "b.example", single, 2);
+	RECORD(sh, "c.example", single, 3);
+	cache_hit(sh, "a.example", 4);		/* a is now the newest */
+	RECORD(sh, "d.example", single, 5);	/* evicts b */
+	assert_false(tracked("b.example", NULL));
+	assert_true(tracked("a.example", NULL));
+	RECORD(sh, "c.example", single, 6);	/* now c, d, a */
+	RECORD(sh, "e.example", single, 7);	/* evicts a */
+	assert_false(tracked("a.example", NULL));
+	assert_true(tracked("d.example", NULL));
+	RECORD(sh, "f.example", single, 8);	/* evicts d */
+	assert_false(tracked("d.example", NULL));
+	assert_true(tracked("c.example", NULL));
+	assert_true(tracked("e.example", NULL));
+	assert_true(tracked("f.example", NULL));
+	snapshot(&snap, 0);
+	assert_int_equal(snap.counter[MXG_STAT_EVICTIONS], 3);
+	assert_int_equal(snap.domains_tracked, 3);
+	assert_int_equal(snap.domains_by_class[MXG_CLASS_SINGLE], 3);
+	/* An evicted domain that comes back is new again. */
+	assert_true(RECORD(sh, "a.example", single, 9));
+}
+
+static void
+test_table_of_one(void **state)
+{
+	struct mxg_stats_shard *sh;
+	struct mxg_stats_snapshot snap;
+	int i;
+
+	(void)state;
+	st = mxg_stats_new(1, 1, 0);
+	sh = mxg_stats_shard(st, 0);
+	for (i = 0; i < 5; i++) {
+		assert_true(RECORD(sh, i % 2 ? "odd.example" : "even.example",
+		    single, i));
+	}
+	snapshot(&snap, 10);
+	assert_int_equal(snap.domains_tracked, 1);
+	assert_int_equal(snap.counter[MXG_STAT_EVICTIONS], 4);
+	assert_int_equal(snap.top_count, 1);
+	assert_true(tracked("even.example", NULL));
+	mxg_stats_snapshot_release(&snap);
+}
+
+static void
+test_aggregates(void **state)
+{
+	struct mxg_stats_shard *sh;
+	struct mxg_stats_snapshot snap;
+
+	(void)state;
+	st = mxg_stats_new(1, 4, 0);
+	sh = mxg_stats_shard(st, 0);
+	RECORD(sh, "single.example", single, 1);
+	RECORD(sh, "balanced.example", balanced, 2);
+	RECORD(sh, "backup.example", with_backup, 3);
+	RECORD(sh, "null.example", null_mx, 4);
+	snapshot(&snap, 0);
+	assert_int_equal(snap.domains_by_class[MXG_CLASS_SINGLE], 1);
+	assert_int_equal(snap.domains_by_class[MXG_CLASS_BALANCED], 1);
+	assert_int_equal(snap.domains_by_class[MXG_CLASS_BACKUP], 1);
+	assert_int_equal(snap.domains_by_class[MXG_CLASS_NULL_MX], 1);
+	assert_int_equal(snap.domains_by_class[MXG_CLASS_FAULTS], 0);
+
+	/* A domain changes shape: it moves class. */
+	RECORD(sh, "single.example", balanced, 5);
+	/* A dangling backup is no backup, but it is a fault. */
+	RECORD(sh, "backup.example", dangling, 6);
+	snapshot(&snap, 0);
+	assert_int_equal(snap.domains_by_class[MXG_CLASS_SINGLE], 1);
+	assert_int_equal(snap.domains_by_class[MXG_CLASS_BALANCED], 2);
+	assert_int_equal(snap.domains_by_class[MXG_CLASS_BACKUP], 0);
+	assert_int_equal(snap.domains_by_class[MXG_CLASS_FAULTS], 1);
+
+	/* The oldest (balanced.example) goes: its class count with it. */
+	RECORD(sh, "alias.example", with_alias, 7);
+	snapshot(&snap, 0);
+	assert_false(tracked("balanced.example", NULL));
+	assert_int_equal(snap.domains_by_class[MXG_CLASS_BALANCED], 1);
+	assert_int_equal(snap.domains_by_class[MXG_CLASS_FAULTS], 2);
+	/* Alias stripped: one usable exchange left, no backup. */
+	assert_int_equal(snap.domains_by_class[MXG_CLASS_SINGLE], 2);
+	assert_int_equal(snap.domains_by_class[MXG_CLASS_NULL_MX], 1);
+}
+
+static void
+test_top(void **state)
+{
+	struct mxg_stats_shard *sh;
+	struct mxg_stats_snapshot snap;
+	int i;
+
+	(void)state;
+	st = mxg_stats_new(1, 100, 0);
+	sh = mxg_stats_shard(st, 0);
+	RECORD(sh, "b.example", balanced, 1);
+	RECORD(sh, "a.example", single, 1);
+	RECORD(sh, "c.example", with_backup, 1);
+	RECORD(sh, "quiet.example", single, 1);
+	for (i = 0; i < 5; i++)
+		cache_hit(sh, "c.example", 2);
+	cache_hit(sh, "a.example", 2);
+	cache_hit(sh, "b.example", 2);
+	snapshot(&snap, 3);
+	assert_int_equal(snap.top_count, 3);
+	assert_memory_equal(snap.top[0].owner, "\1c\7example", 11);
+	assert_int_equal(mxg_domain_answers(&snap.top[0].domain), 6);
+	/* a and b tie at 2: by name. */
+	assert_memory_equal(snap.top[1].owner, "\1a\7example", 11);
+	assert_memory_equal(snap.top[2].owner, "\1b\7example", 11);
+	assert_non_null(snap.top[0].distribution);
+	assert_int_equal(snap.top[0].distribution->count, 2);
+
+	/* The snapshot's distribution outlives its replacement. */
+	RECORD(sh, "c.example", single, 3);
+	assert_int_equal(snap.top[0].distribution->count, 2);
+	assert_true(mxg_dname_equal(snap.top[0].distribution->owner,
+	    (const uint8_t *)"\1c\7example"));
+	mxg_stats_snapshot_release(&snap);
+	assert_int_equal(snap.top_count, 0);
+
+	/* More than the maximum is capped. */
+	snapshot(&snap, 50);
+	assert_int_equal(snap.top_count, 4);
+	mxg_stats_snapshot_release(&snap);
+}
+
+static void
+test_memory(void **state)
+{
+	struct mxg_stats_shard *sh;
+	size_t empty, one, two;
+
+	(void)state;
+	st = mxg_stats_new(2, 2, 0);
+	sh = mxg_stats_shard(st, 0);
+	empty = mxg_stats_memory(st);
+	RECORD(sh, "a.example", single, 1);
+	one = mxg_stats_memory(st);
+	assert_true(one > empty);
+	RECORD(sh, "b.example", single, 1);
+	two = mxg_stats_memory(st);
+	assert_int_equal(two - one, one - empty);
+	/* Bounded: a third domain replaces one of the same size. */
+	RECORD(sh, "c.example", single, 1);
+	assert_int_equal(mxg_stats_memory(st), two);
+	/* A larger distribution costs more; the smaller one is given back. */
+	RECORD(sh, "c.example", balanced, 1);
+	assert_true(mxg_stats_memory(st) > two);
+	RECORD(sh, "c.example", single, 1);
+	assert_int_equal(mxg_stats_memory(st), two);
+}
+
+/* ---- two threads -------------------------------------------------- */
+
+#define THREAD_OPS	20000
+#define THREAD_DOMAINS	40
+
+struct worker {
+	int id;
+	struct built domain[THREAD_DOMAINS];
+};
+
+/* One analysis per domain, made before the threads start. */
+static void
+prepare_worker(struct worker *w)
+{
+	int i;
+
+	for (i = 0; i < THREAD_DOMAINS; i++) {
+		char name[64];
+
+		snprintf(name, sizeof(name), "d%d.example", i);
+		if (i % 2)
+			analyse_into(&w->domain[i], name, balanced,
+			    NMX(balanced));
+		else
+			analyse_into(&w->domain[i], name, with_backup,
+			    NMX(with_backup));
+	}
+}
+
+static void *
+run_worker(void *arg)
+{
+	struct worker *w = arg;
+	struct mxg_stats_shard *sh = mxg_stats_shard(st, w->id);
+	int i;
+
+	for (i = 0; i < THREAD_OPS; i++) {
+		struct built *b = &w->domain[(i + w->id) % THREAD_DOMAINS];
+
+		/* Every domain: one round of records, then three of hits. */
+		if ((i / THREAD_DOMAINS) % 4 == 0)
+			mxg_stats_record(st, sh, &b->an, i);
+		else
+			mxg_stats_cache_hit(st, sh, b->owner, b->owner_len, i);
+		mxg_stats_add(sh, MXG_STAT_PREFETCHES, 1);
+	}
+	return NULL;
+}
+
+static void
+run_two_threads(size_t max_domains)
+{
+	static struct worker w[2];
+	pthread_t t[2];
+	int i, j;
+
+	st = mxg_stats_new(2, max_domains, 0);
+	for (i = 0; i < 2; i++) {
+		w[i].id = i;
+		prepare_worker(&w[i]);
+	}
+	for (i = 0; i < 2; i++)
+		assert_int_equal(pthread_create(&t[i], NULL, run_worker,
+		    &w[i]), 0);
+	for (i = 0; i < 2; i++)
+		pthread_join(t[i], NULL);
+	for (i = 0; i < 2; i++)
+		for (j = 0; j < THREAD_DOMAINS; j++) {
+			free(w[i].domain[j].mem);
+			w[i].domain[j].mem = NULL;
+		}
+}
+
+static void
+test_two_threads_exact(void **state)
+{
+	struct mxg_stats_snapshot snap;
+	uint64_t resolved = 0, cached = 0;
+	int i;
+
+	(void)state;
+	run_two_threads(THREAD_DOMAINS);
+	snapshot(&snap, 0);
+	assert_int_equal(snap.counter[MXG_STAT_ANSWERS_RESOLVED],
+	    2 * THREAD_OPS / 4);
+	assert_int_equal(snap.counter[MXG_STAT_ANSWERS_CACHED],
+	    2 * THREAD_OPS * 3 / 4);
+	assert_int_equal(snap.counter[MXG_STAT_PREFETCHES], 2 * THREAD_OPS);
+	assert_int_equal(snap.domains_tracked, THREAD_DOMAINS);
+	assert_int_equal(snap.counter[MXG_STAT_EVICTIONS], 0);
+	for (i = 0; i < THREAD_DOMAINS; i++) {
+		char name[64];
+		struct mxg_domain_stats d;
+
+		snprintf(name, sizeof(name), "d%d.example", i);
+		assert_true(tracked(name, &d));
+		resolved += d.resolved;
+		cached += d.cached;
+	}
+	/* Each thread records a domain before it has cache hits for it. */
+	assert_int_equal(resolved, 2 * THREAD_OPS / 4);
+	assert_int_equal(cached, 2 * THREAD_OPS * 3 / 4);
+	assert_int_equal(snap.domains_by_class[MXG_CLASS_BALANCED] +
+	    snap.domains_by_class[MXG_CLASS_BACKUP], THREAD_DOMAINS);
+}
+
+static void
+test_two_threads_evicting(void **state)
+{
+	struct mxg_stats_snapshot snap;
+
+	(void)state;
+	run_two_threads(7);
+	snapshot(&snap, 5);
+	assert_int_equal(snap.counter[MXG_STAT_ANSWERS_RESOLVED],
+	    2 * THREAD_OPS / 4);
+	assert_int_equal(snap.counter[MXG_STAT_ANSWERS_CACHED],
+	    2 * THREAD_OPS * 3 / 4);
+	assert_int_equal(snap.domains_tracked, 7);
+	assert_true(snap.counter[MXG_STAT_EVICTIONS] > 0);
+	assert_int_equal(snap.domains_by_class[MXG_CLASS_BALANCED] +
+	    snap.domains_by_class[MXG_CLASS_BACKUP], 7);
+	mxg_stats_snapshot_release(&snap);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+#define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+		T(test_bounds),
+		T(test_shard_merge),
+		T(test_record_counts),
+		T(test_cache_hit),
+		T(test_changed_signal),
+		T(test_eviction_order),
+		T(test_table_of_one),
+		T(test_aggregates),
+		T(test_top),
+		T(test_memory),
+		T(test_two_threads_exact),
+		T(test_two_threads_evicting),
+#undef T
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
