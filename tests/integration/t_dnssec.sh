@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # t_dnssec - mxguard in front of the validator: an unchanged secure MX
 # answer keeps its AD bit and RRSIGs; a changed one loses both (first and
-# cached answer); a bogus one stays SERVFAIL for CD=0 clients, and what a
+# cached answer), and a client validating for itself finds it bogus, while
+# an exempt domain's answer stays secure; a bogus one stays SERVFAIL for CD=0 clients, and what a
 # CD=1 client gets of it.  The zone signed.test is signed here, at test
 # time, with fresh keys; its KSK's DS is the trust anchor.
 . "$(dirname "$0")/lib.sh"
@@ -10,6 +11,7 @@ mxg_zone signed.test
 mxg_conf <<'CONF'
 mxguard:
 	cname-policy: strip
+	exempt-domain: exempt.signed.test
 	prefetch: wait
 CONF
 
@@ -126,6 +128,49 @@ expect_dnssec "a CD=1 client gets the same changed answer, without the RRSIG" "
 status NOERROR
 ad no
 cname.signed.test. MX 20 good.cname.signed.test." +cd cname.signed.test MX
+
+# A client that validates for itself: libunbound (unbound-host) with the
+# same trust anchor, forwarding to the resolver under test.
+cat >"$MXG_DIR/client.conf" <<CLIENT
+server:
+	do-not-query-localhost: no
+	local-zone: "test." nodefault
+	trust-anchor-file: "$keys/$ksk.ds"
+forward-zone:
+	name: "."
+	forward-addr: 127.0.0.1@$MXG_PORT
+CLIENT
+validating_client() {
+	"$MXG_PREFIX/sbin/unbound-host" -C "$MXG_DIR/client.conf" -v -t MX "$1" 2>&1
+}
+out=$(validating_client good.signed.test)
+if printf '%s\n' "$out" | grep -q 'mail is handled by 10 mx1.good.signed.test. (secure)'; then
+	mxg_pass "a validating client finds the unchanged answer secure"
+else
+	mxg_fail "a validating client finds the unchanged answer secure" "$out"
+fi
+out=$(validating_client cname.signed.test)
+if printf '%s\n' "$out" | grep -q '(BOGUS'; then
+	mxg_pass "a validating client finds the changed answer bogus"
+else
+	mxg_fail "a validating client finds the changed answer bogus" "$out"
+fi
+
+mxg_log_mark
+expect_dnssec_twice "an alias exchange in an exempt domain: unchanged, AD bit and RRSIG kept" "
+status NOERROR
+ad yes
+exempt.signed.test. MX 10 alias.exempt.signed.test.
+exempt.signed.test. MX 20 mx.exempt.signed.test.
+exempt.signed.test. RRSIG MX" exempt.signed.test MX
+mxg_expect_log "the exempt alias is logged" \
+    'answer exempt\.signed\.test kept \(exempt\); pref 10 exchange alias\.exempt\.signed\.test canonical mx\.exempt\.signed\.test fault alias action exempt' 1
+out=$(validating_client exempt.signed.test)
+if printf '%s\n' "$out" | grep -q 'mail is handled by 10 alias.exempt.signed.test. (secure)'; then
+	mxg_pass "a validating client finds the exempt answer secure"
+else
+	mxg_fail "a validating client finds the exempt answer secure" "$out"
+fi
 
 mxg_log_mark
 expect_dnssec_twice "a bogus MX answer stays SERVFAIL for a CD=0 client" "
