@@ -297,6 +297,30 @@ mxg_expect_no_log "and not the directory's mxguard.conf" "settings from $(cfg_re
 mxg_expect_rcode "its cname-policy servfail applies" SERVFAIL cname.mx.test MX
 cfg_stop
 
+# A relative MXGUARD_CONF is taken from Unbound's directory:.
+if cfg_start elsewhere/strict.conf; then
+	mxg_pass "Unbound starts with a relative MXGUARD_CONF"
+else
+	mxg_fail "Unbound starts with a relative MXGUARD_CONF"
+	mxg_done
+fi
+mxg_expect_log "the startup log names it as given" \
+    "mxguard: settings from elsewhere/strict\\.conf\$" 1
+mxg_expect_rcode "the file found from Unbound's directory applies" SERVFAIL cname.mx.test MX
+cfg_stop
+
+# An empty MXGUARD_CONF counts as not set.
+if cfg_start ""; then
+	mxg_pass "Unbound starts with an empty MXGUARD_CONF"
+else
+	mxg_fail "Unbound starts with an empty MXGUARD_CONF"
+	mxg_done
+fi
+mxg_expect_log "the directory's mxguard.conf is read instead" \
+    "mxguard: settings from $(cfg_re "$DIRCONF")\$" 1
+mxg_expect "its cname-policy log applies" "$both" cname.mx.test MX
+cfg_stop
+
 # MXGUARD_CONF naming a file that does not exist is an error (the
 # directory's mxguard.conf is not used instead).
 if cfg_start "$MXG_DIR/elsewhere/missing.conf"; then
