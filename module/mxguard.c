@@ -42,10 +42,8 @@ report_config_error(void *arg, const char *file, unsigned line,
     const char *message)
 {
 	(void)arg;
-	if (line)
-		log_err("mxguard: %s:%u: %s", file, line, message);
-	else
-		log_err("mxguard: %s: %s", file, message);
+	/* Line 0: the file as a whole; written as checkconf writes it. */
+	log_err("mxguard: %s:%u: %s", file, line, message);
 }
 
 static struct mxg_settings *
