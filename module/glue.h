@@ -17,12 +17,18 @@
 
 /* Unbound's config.h must come first, as in every Unbound source. */
 #include "util/module.h"
+#include <pthread.h>
+#include <stdatomic.h>
 
 #include "mxguard/settings.h"
 #include "mxguard/mx.h"
 #include "mxguard/policy.h"
 #include "mxguard/distribution.h"
+#include "mxguard/stats.h"
 
+
+/* Per-answer log lines allowed per second; the rest are counted. */
+#define MXG_LOG_BURST	100
 
 /*
  * Set in rk.flags of an MX rrset that mxguard changed.  The rrset cache
@@ -33,8 +39,28 @@
  */
 #define MXG_RRSET_FLAG	0x40000000u
 
+/* Worker threads that get a statistics shard of their own. */
+#define MXG_THREADS_MAX	256
+
+struct mxg_reporter;
+
 struct mxg_env {
 	struct mxg_settings *settings;
+	struct mxg_stats *stats;
+	struct mxg_reporter *reporter;
+	/*
+	 * Which thread owns which shard: a thread takes the next free
+	 * index on its first count.  Entries are written once, before
+	 * thread_count is raised (release), and read after it (acquire).
+	 */
+	pthread_t thread_ids[MXG_THREADS_MAX];
+	_Atomic size_t thread_count;
+	size_t threads;			/* shards: Unbound's num-threads */
+	pthread_mutex_t thread_lock;	/* serialises first counts */
+	/* Per-answer log lines: at most MXG_LOG_BURST a second. */
+	_Atomic time_t log_second;
+	_Atomic unsigned log_in_second;
+	_Atomic uint64_t log_suppressed;
 };
 
 /* Index into mxg_exchange_lookup.type[]. */
@@ -84,6 +110,15 @@ void mxg_lookup_facts(struct mxg_query *q);
 bool mxg_answer_apply(struct module_qstate *qstate, struct mxg_query *q,
     bool additional);
 void mxg_answer_servfail(struct module_qstate *qstate, struct mxg_query *q);
+
+/* mxguard.c: the calling thread's statistics shard. */
+struct mxg_stats_shard *mxg_thread_shard(struct mxg_env *me);
+/* mxguard.c: may one more per-answer line be logged this second? */
+bool mxg_log_allowed(struct mxg_env *me, time_t now);
+
+/* report.c: the reporter thread; stop makes the final report. */
+struct mxg_reporter *mxg_reporter_start(struct mxg_env *me);
+void mxg_reporter_stop(struct mxg_reporter *r);
 
 /* police.c: one MX answer from moddone to finished. */
 enum module_ext_state mxg_police_moddone(struct module_qstate *qstate,

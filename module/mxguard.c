@@ -11,9 +11,11 @@
 #include "util/module.h"
 #include "util/log.h"
 #include "util/config_file.h"
+#include "sldns/rrdef.h"
 #include "dynlibmod/dynlibmod.h"
 
 #include "mxguard/config.h"
+#include "mxguard/stats.h"
 #include "build-info.h"
 #include "glue.h"
 
@@ -82,6 +84,107 @@ load_settings(struct module_env *env)
 	return set;
 }
 
+struct mxg_stats_shard *
+mxg_thread_shard(struct mxg_env *me)
+{
+	pthread_t self = pthread_self();
+	size_t i, n = atomic_load_explicit(&me->thread_count,
+	    memory_order_acquire);
+
+	for (i = 0; i < n; i++)
+		if (pthread_equal(me->thread_ids[i], self))
+			return mxg_stats_shard(me->stats, (int)i);
+	/* This thread's first count: take the next shard. */
+	pthread_mutex_lock(&me->thread_lock);
+	n = atomic_load_explicit(&me->thread_count, memory_order_relaxed);
+	for (i = 0; i < n; i++)
+		if (pthread_equal(me->thread_ids[i], self))
+			break;
+	if (i == n && n < me->threads) {
+		me->thread_ids[n] = self;
+		atomic_store_explicit(&me->thread_count, n + 1,
+		    memory_order_release);
+	}
+	pthread_mutex_unlock(&me->thread_lock);
+	/* More threads than shards: the shared, slower one (still exact). */
+	return mxg_stats_shard(me->stats, i < me->threads ? (int)i : -1);
+}
+
+bool
+mxg_log_allowed(struct mxg_env *me, time_t now)
+{
+	time_t second = atomic_load(&me->log_second);
+	uint64_t suppressed;
+
+	if (second != now && atomic_compare_exchange_strong(&me->log_second,
+	    &second, now)) {
+		atomic_store(&me->log_in_second, 0);
+		suppressed = atomic_exchange(&me->log_suppressed, 0);
+		if (suppressed)
+			log_info("mxguard: %llu answer lines suppressed "
+			    "(more than %u a second)",
+			    (unsigned long long)suppressed, MXG_LOG_BURST);
+	}
+	if (atomic_fetch_add(&me->log_in_second, 1) < MXG_LOG_BURST)
+		return true;
+	atomic_fetch_add(&me->log_suppressed, 1);
+	return false;
+}
+
+/*
+ * Answers served from the message cache never reach operate(): Unbound
+ * calls this instead, for every client answer it takes from the cache.
+ * Count the MX ones; touch nothing else (no allocation, one short lock).
+ */
+static int
+reply_cache_cb(struct query_info *qinfo, struct module_qstate *qstate,
+    struct reply_info *rep, int rcode, struct edns_data *edns,
+    struct edns_option **opt_list_out, struct comm_reply *repinfo,
+    struct regional *region, struct timeval *start_time, int id,
+    void *arg)
+{
+	struct mxg_env *me = arg;
+
+	(void)qstate; (void)rep; (void)rcode; (void)edns; (void)opt_list_out;
+	(void)repinfo; (void)region; (void)id;
+	if (qinfo->qtype != LDNS_RR_TYPE_MX || qinfo->qclass != LDNS_RR_CLASS_IN)
+		return 1;
+	mxg_stats_cache_hit(me->stats, mxg_thread_shard(me), qinfo->qname,
+	    qinfo->qname_len, start_time ? start_time->tv_sec : time(NULL));
+	return 1;
+}
+
+static bool
+stats_start(struct module_env *env, int id, struct mxg_env *me)
+{
+	struct dynlibmod_env *de = env->modinfo[id];
+	int threads = env->cfg->num_threads;
+
+	me->threads = threads < 1 ? 1 : threads > MXG_THREADS_MAX ?
+	    MXG_THREADS_MAX : (size_t)threads;
+	pthread_mutex_init(&me->thread_lock, NULL);
+	if (!(me->stats = mxg_stats_new(me->threads,
+	    me->settings->stats_max_domains, time(NULL))))
+		return false;
+	if (!(me->reporter = mxg_reporter_start(me)))
+		return false;
+	return de->inplace_cb_register_wrapped((void *)&reply_cache_cb,
+	    inplace_cb_reply_cache, me, env, id) != 0;
+}
+
+static void
+stats_stop(struct module_env *env, int id, struct mxg_env *me)
+{
+	struct dynlibmod_env *de = env->modinfo[id];
+
+	de->inplace_cb_delete_wrapped(env, inplace_cb_reply_cache, id);
+	mxg_reporter_stop(me->reporter);
+	me->reporter = NULL;
+	mxg_stats_free(me->stats);
+	me->stats = NULL;
+	pthread_mutex_destroy(&me->thread_lock);
+}
+
 static void
 warn_inconsistent(struct module_env *env, const struct mxg_settings *set)
 {
@@ -108,6 +211,14 @@ init(struct module_env *env, int id)
 	}
 	warn_inconsistent(env, me->settings);
 	de->dyn_env = me;
+	if (!stats_start(env, id, me)) {
+		log_err("mxguard: out of memory starting the statistics");
+		stats_stop(env, id, me);
+		mxg_config_free(me->settings);
+		free(me);
+		de->dyn_env = NULL;
+		return 0;
+	}
 	log_info("mxguard %s loaded (built for Unbound %s)",
 	    MXG_VERSION, MXG_UNBOUND_VERSION);
 	return 1;
@@ -121,6 +232,7 @@ deinit(struct module_env *env, int id)
 
 	if (!de || !(me = de->dyn_env))
 		return;
+	stats_stop(env, id, me);
 	mxg_config_free(me->settings);
 	free(me);
 	de->dyn_env = NULL;
@@ -180,5 +292,5 @@ get_mem(struct module_env *env, int id)
 {
 	struct mxg_env *me = module_env_of(env, id);
 
-	return me ? sizeof(*me) : 0;
+	return me ? sizeof(*me) + mxg_stats_memory(me->stats) : 0;
 }

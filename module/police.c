@@ -67,14 +67,31 @@ query_new(struct module_qstate *qstate, struct ub_packed_rrset_key *mx,
 }
 
 static void
-log_decision(const struct mxg_query *q)
+log_decision(struct mxg_env *me, const struct mxg_query *q, time_t now)
 {
 	char line[MXG_LOGLINE];
 
-	if (q->an.decision->faulty == 0)
+	if (q->an.decision->faulty == 0 || !mxg_log_allowed(me, now))
 		return;
 	mxg_decision_render(line, sizeof(line), q->an.answer, q->an.decision);
 	log_info("mxguard: %s", line);
+}
+
+/* Count the answer; log its distribution when new or changed. */
+static void
+account(struct mxg_env *me, const struct mxg_query *q, time_t now)
+{
+	struct mxg_stats_shard *shard = mxg_thread_shard(me);
+	char line[MXG_LOGLINE];
+
+	if (q->subqueries)
+		mxg_stats_add(shard, MXG_STAT_PREFETCHES, q->subqueries);
+	if (!mxg_stats_record(me->stats, shard, &q->an, now) ||
+	    !me->settings->log_distribution || !mxg_log_allowed(me, now))
+		return;
+	mxg_distribution_render(line, sizeof(line), q->an.distribution);
+	log_info("mxguard: %s", line);
+	mxg_stats_add(shard, MXG_STAT_DISTRIBUTIONS_LOGGED, 1);
 }
 
 static enum module_ext_state
@@ -98,7 +115,8 @@ finish(struct module_qstate *qstate, struct mxg_env *me, struct mxg_query *q)
 			log_err("mxguard: out of memory; answer passed unchanged");
 		break;
 	}
-	log_decision(q);
+	log_decision(me, q, *qstate->env->now);
+	account(me, q, *qstate->env->now);
 	return module_finished;
 }
 
