@@ -1,0 +1,343 @@
+#!/usr/bin/env bash
+# bench/prefetch.sh - MTA delivery lookups (issue 5's benchmark): for N
+# domains an MTA-like client asks MX, then A and then AAAA of the
+# preferred exchange, against plain Unbound and Unbound + mxguard
+# (prefetch: wait, prefetch: background).  NSD serves generated zones
+# behind bench/relay.c, which adds a fixed delay to every upstream query
+# and counts them.  Each run starts a fresh Unbound (cold cache, same
+# domains); the systems alternate (plain wait background, plain wait
+# background, ...) over the rounds.
+#
+# Per run: the client's time per delivery (MX + A + AAAA) p50/p99, MX
+# alone p50, the share of address queries answered from Unbound's cache
+# (its own counter: total.num.cachehits; every MX is a miss, so the hits
+# are address queries) and upstream queries per delivery (relay log).
+#
+#   bench/prefetch.sh [--smoke] [-n DOMAINS] [-r ROUNDS] [-c WORKERS]
+#                     [-d DELAY-MS] [-o RESULTS.md]
+#
+# Default: 600 domains, 5 rounds, 4 client workers, 20 ms; writes
+# bench/RESULTS-prefetch.md.  --smoke: 20 domains, 1 round, no results
+# file, a few seconds; for scripts/check.  Either way the last line is
+# "bench: N passed, N failed", a run passing when it went end to end and
+# produced its figures (no timing thresholds).
+set -u
+top=$(cd "$(dirname "$0")/.." && pwd)
+prefix=${MXG_PREFIX:-$top/_build}
+smoke=0 n=600 rounds=5 workers=4 delay=20 results=$top/bench/RESULTS-prefetch.md
+while [ $# -gt 0 ]; do
+	case $1 in
+	--smoke) smoke=1 n=20 rounds=1 workers=2 results="" ;;
+	-n) n=$2; shift ;;
+	-r) rounds=$2; shift ;;
+	-c) workers=$2; shift ;;
+	-d) delay=$2; shift ;;
+	-o) results=$2; shift ;;
+	*) echo "usage: bench/prefetch.sh [--smoke] [-n DOMAINS] [-r ROUNDS] [-c WORKERS] [-d DELAY-MS] [-o FILE]" >&2
+	   exit 2 ;;
+	esac
+	shift
+done
+systems="plain wait background"
+passed=0 failed=0
+say() { printf 'prefetch-bench: %s\n' "$*"; }
+finish() {
+	echo "bench: $passed passed, $failed failed"
+	[ "$failed" -eq 0 ]
+	exit
+}
+
+# --- what it needs --------------------------------------------------------
+missing=""
+command -v nsd >/dev/null || missing="$missing nsd"
+command -v dig >/dev/null || missing="$missing bind9-dnsutils"
+command -v cc >/dev/null || missing="$missing gcc libc6-dev"
+command -v taskset >/dev/null || missing="$missing util-linux"
+if [ -n "$missing" ]; then
+	say "installing$missing"
+	{ apt-get update -qq && apt-get install -y -qq $missing; } >/dev/null 2>&1 ||
+	    { say "could not install$missing"; failed=1; finish; }
+fi
+for f in sbin/unbound sbin/unbound-control lib/unbound/mxguard.so; do
+	[ -e "$prefix/$f" ] || { say "$prefix/$f missing: run scripts/build"; failed=1; finish; }
+done
+mkdir -p "$prefix/bench"
+cc -O2 -Wall -o "$prefix/bench/relay" "$top/bench/relay.c" -lpthread &&
+cc -O2 -Wall -o "$prefix/bench/mta-client" "$top/bench/mta-client.c" -lresolv -lpthread ||
+    { say "building the relay and the client failed"; failed=1; finish; }
+
+# Servers on CPU 0, the client, relay and NSD on the last CPU, when there
+# are two or more.
+ncpu=$(nproc)
+if [ "$ncpu" -ge 2 ]; then
+	cpu_server="taskset -c 0" cpu_load="taskset -c $((ncpu - 1))"
+	placement="Unbound on CPU 0; NSD, the relay and the client on CPU $((ncpu - 1)) (taskset)"
+else
+	cpu_server="" cpu_load="" placement="one CPU: no placement"
+fi
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/mxg-bench-prefetch.XXXXXX")
+pids=""
+cleanup() {
+	local p
+	for p in $pids; do kill "$p" 2>/dev/null; done
+	for p in $pids; do wait "$p" 2>/dev/null; done
+	if [ -n "${MXG_KEEP:-}" ]; then echo "kept $work"; else rm -rf "$work"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+free_port() {
+	local p
+	while :; do
+		p=$((20000 + RANDOM % 40000))
+		ss -Hltun 2>/dev/null | awk '{print $5}' | grep -q ":$p\$" || { echo "$p"; return; }
+	done
+}
+nsd_port=$(free_port) relay_port=$(free_port) port=$(free_port) control_port=$(free_port)
+
+# --- zones: d<i>.dom.test MX; exchanges in another zone, mail.test --------
+# Even domains have two exchanges (10 and 20), odd ones one; every
+# exchange has an A and an AAAA record, none is shared between domains.
+mkdir -p "$work/zones"
+soa='@ SOA ns hostmaster 1 3600 600 86400 60
+@ NS ns
+ns A 127.0.0.1'
+awk -v n="$n" -v soa="$soa" 'BEGIN {
+	print "$TTL 3600"; print soa
+	for (i = 0; i < n; i++) {
+		printf "d%d MX 10 mx1-%d.mail.test.\n", i, i
+		if (i % 2 == 0) printf "d%d MX 20 mx2-%d.mail.test.\n", i, i
+	}
+}' >"$work/zones/dom.test.zone"
+awk -v n="$n" -v soa="$soa" 'BEGIN {
+	print "$TTL 3600"; print soa
+	for (i = 0; i < n; i++) {
+		printf "mx1-%d A 10.%d.%d.1\nmx1-%d AAAA 2001:db8:%x::1\n", i, int(i / 256) % 256, i % 256, i, i
+		if (i % 2 == 0)
+			printf "mx2-%d A 10.%d.%d.2\nmx2-%d AAAA 2001:db8:%x::2\n", i, int(i / 256) % 256, i % 256, i, i
+	}
+}' >"$work/zones/mail.test.zone"
+cat >"$work/nsd.conf" <<NSD
+server:
+	ip-address: 127.0.0.1
+	port: $nsd_port
+	username: ""
+	zonesdir: "$work/zones"
+	pidfile: "$work/nsd.pid"
+	logfile: "$work/nsd.log"
+	xfrdfile: "$work/xfrd.state"
+	zonelistfile: "$work/zone.list"
+	database: ""
+	server-count: 1
+	verbosity: 1
+	reuseport: no
+remote-control:
+	control-enable: no
+zone:
+	name: "dom.test."
+	zonefile: "dom.test.zone"
+zone:
+	name: "mail.test."
+	zonefile: "mail.test.zone"
+NSD
+$cpu_load nsd -d -c "$work/nsd.conf" >>"$work/nsd.log" 2>&1 &
+pids="$pids $!"
+relay_pid=$($cpu_load "$prefix/bench/relay" -l "$relay_port" -u "$nsd_port" \
+    -d "$delay" -t 1800 -q "$work/relay.log" -b) || { say "relay did not start"; failed=1; finish; }
+pids="$pids $relay_pid"
+touch "$work/relay.log"
+for i in $(seq 1 50); do
+	dig @127.0.0.1 -p "$nsd_port" +time=1 +tries=1 +short dom.test SOA >/dev/null 2>&1 && break
+	sleep 0.1
+done
+
+# --- one run: a fresh Unbound for SYSTEM, the client, the counters -------
+unbound_conf() {	# SYSTEM DIR
+	local modules="dynlib validator iterator"
+	[ "$1" = plain ] && modules="validator iterator"
+	cat <<UB
+server:
+	interface: 127.0.0.1
+	port: $port
+	username: ""
+	chroot: ""
+	directory: "$2"
+	pidfile: "$2/unbound.pid"
+	logfile: "$2/unbound.log"
+	use-syslog: no
+	verbosity: 1
+	num-threads: 1
+	so-reuseport: no
+	do-not-query-localhost: no
+	local-zone: "test." nodefault
+	module-config: "$modules"
+remote-control:
+	control-enable: yes
+	control-interface: 127.0.0.1
+	control-port: $control_port
+	control-use-cert: no
+dynlib:
+	dynlib-file: "$prefix/lib/unbound/mxguard.so"
+stub-zone:
+	name: "dom.test."
+	stub-addr: 127.0.0.1@$relay_port
+stub-zone:
+	name: "mail.test."
+	stub-addr: 127.0.0.1@$relay_port
+UB
+}
+
+# stat NAME FILE: one counter of an unbound-control stats dump.
+stat() { sed -n "s/^$1=//p" "$2"; }
+
+run() {	# SYSTEM ROUND
+	local sys=$1 dir=$work/$1-$2 ub mark line up hits queries i last cur
+	mkdir -p "$dir"
+	unbound_conf "$sys" "$dir" >"$dir/unbound.conf"
+	[ "$sys" = plain ] || printf 'mxguard:\n\tprefetch: %s\n' "$sys" >"$dir/mxguard.conf"
+	$cpu_server "$prefix/sbin/unbound" -d -c "$dir/unbound.conf" >"$dir/stderr" 2>&1 &
+	ub=$!
+	for i in $(seq 1 100); do
+		"$prefix/sbin/unbound-control" -c "$dir/unbound.conf" status >/dev/null 2>&1 && break
+		sleep 0.1
+	done
+	mark=$(wc -l <"$work/relay.log")
+	line=$($cpu_load "$prefix/bench/mta-client" -p "$port" -z dom.test -n "$n" -c "$workers")
+	# Background lookups may still be on their way: wait for the relay
+	# log to stand still before counting.
+	last=-1
+	for i in $(seq 1 50); do
+		cur=$(wc -l <"$work/relay.log")
+		[ "$cur" = "$last" ] && break
+		last=$cur
+		sleep 0.2
+	done
+	up=$((cur - mark))
+	"$prefix/sbin/unbound-control" -c "$dir/unbound.conf" stats_noreset >"$dir/stats" 2>&1
+	kill "$ub" 2>/dev/null
+	wait "$ub" 2>/dev/null
+	hits=$(stat total.num.cachehits "$dir/stats")
+	queries=$(stat total.num.queries "$dir/stats")
+	case $line in
+	deliveries=*" failed=0 "*) ;;
+	*) say "$sys round $2: the client failed: ${line:-no output}"
+	   failed=$((failed + 1)); return ;;
+	esac
+	if [ -z "$hits" ] || [ -z "$queries" ]; then
+		say "$sys round $2: no statistics from unbound-control"
+		failed=$((failed + 1))
+		return
+	fi
+	passed=$((passed + 1))
+	# sys round figures... hits queries upstream
+	echo "$sys $2 $line hits=$hits queries=$queries upstream=$up" >>"$work/raw"
+	say "$sys round $2: $line cachehits=$hits queries=$queries upstream=$up"
+}
+
+started=$(date +%s)
+for r in $(seq 1 "$rounds"); do
+	for s in $systems; do
+		run "$s" "$r"
+	done
+done
+elapsed=$(($(date +%s) - started))
+
+# --- summary: per system, median and min-max over the rounds --------------
+# Fields of a raw line: system round deliveries= failed= total_p50_ms=
+# total_p99_ms= mx_p50_ms= mx_p99_ms= addr_p50_ms= addr_p99_ms= wall_s=
+# hits= queries= upstream=
+summary() {
+	[ -s "$work/raw" ] || return
+	awk -v n="$n" '
+	function val(s) { sub(/^[a-z0-9_]*=/, "", s); return s + 0 }
+	function med(a, k,   i, j, t) {
+		for (i = 1; i <= k; i++) for (j = i + 1; j <= k; j++)
+			if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
+		return k % 2 ? a[(k + 1) / 2] : (a[k / 2] + a[k / 2 + 1]) / 2
+	}
+	function cell(s, f, fmt,   k, i, a) {
+		k = cnt[s]
+		for (i = 1; i <= k; i++) a[i] = v[s, f, i]
+		m = med(a, k)
+		return sprintf(fmt " (" fmt "-" fmt ")", m, a[1], a[k])
+	}
+	{
+		s = $1; k = ++cnt[s]
+		v[s, "p50", k] = val($5); v[s, "p99", k] = val($6)
+		v[s, "mx50", k] = val($7); v[s, "addr50", k] = val($9)
+		v[s, "share", k] = 100 * val($12) / (2 * n)
+		v[s, "up", k] = val($14) / n
+		if (!(s in seen)) { seen[s] = 1; order[++ns] = s }
+	}
+	END {
+		print "| system | total p50 ms | total p99 ms | MX alone p50 ms | A+AAAA p50 ms | address answers from cache % | upstream queries / delivery | p50 vs plain | p99 vs plain |"
+		print "|---|---|---|---|---|---|---|---|---|"
+		for (i = 1; i <= ns; i++) {
+			s = order[i]
+			c1 = cell(s, "p50", "%.2f"); p50[s] = m
+			c2 = cell(s, "p99", "%.2f"); p99[s] = m
+			c3 = cell(s, "mx50", "%.2f"); c4 = cell(s, "addr50", "%.2f")
+			c5 = cell(s, "share", "%.1f"); c6 = cell(s, "up", "%.2f")
+			printf "| %s | %s | %s | %s | %s | %s | %s | %.2f | %.2f |\n", s, c1, c2, c3, c4, c5, c6,
+			    p50[s] / p50["plain"], p99[s] / p99["plain"]
+		}
+	}' "$work/raw"
+}
+
+if [ -n "$results" ] && [ "$failed" -eq 0 ]; then
+	{
+		echo "# Prefetch benchmark: MTA delivery lookups"
+		echo
+		echo "Written by \`bench/prefetch.sh\` (issue 5). For each of $n domains the"
+		echo "client (bench/mta-client.c, libc \`res_query\` as Postfix uses it, no"
+		echo "cache of its own, $workers workers) asks MX, then A and then AAAA of the"
+		echo "preferred exchange. NSD serves the zones behind bench/relay.c, which"
+		echo "holds every upstream query $delay ms. Half the domains have two"
+		echo "exchanges, half one; exchanges live in another zone (no glue), none is"
+		echo "shared. Each run starts a fresh Unbound (cold cache, same domains);"
+		echo "systems alternate ($systems) over $rounds rounds."
+		echo "Figures: median over the rounds, (min-max) in brackets; ratios are of"
+		echo "the medians against plain Unbound."
+		echo
+		echo "- plain: \`module-config: \"validator iterator\"\`"
+		echo "- wait, background: \`module-config: \"dynlib validator iterator\"\`,"
+		echo "  mxguard.conf \`prefetch: wait\` / \`prefetch: background\`, other"
+		echo "  settings at their defaults (max-exchanges 8, additional yes)"
+		echo "- the same Unbound build, otherwise the same unbound.conf"
+		echo "- address answers from cache: Unbound's \`total.num.cachehits\` over"
+		echo "  the 2 x $n address queries (all MX queries are misses)"
+		echo "- upstream queries: lines in the relay's query log, over $n deliveries"
+		echo
+		echo "## Summary"
+		echo
+		summary
+		echo
+		echo "## Machine and versions"
+		echo
+		echo "- CPU: $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1), $ncpu CPUs"
+		echo "- kernel: $(uname -sr)"
+		echo "- placement: $placement"
+		echo "- Unbound: $("$prefix/sbin/unbound" -V | head -n 1) (built by scripts/build, --with-dynlibmodule)"
+		echo "- mxguard: git $(git -C "$top" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+		echo "- NSD: $(nsd -v 2>&1 | head -n 1)"
+		echo "- compiler: $(cc --version | head -n 1)"
+		echo "- wall time of the benchmark: ${elapsed} s"
+		echo
+		echo "## Command"
+		echo
+		echo '```'
+		echo "bench/prefetch.sh -n $n -r $rounds -c $workers -d $delay"
+		echo '```'
+		echo
+		echo "## Raw figures, one line per run"
+		echo
+		echo '```'
+		cat "$work/raw"
+		echo '```'
+	} >"$results"
+	say "wrote $results"
+elif [ "$smoke" -eq 1 ]; then
+	summary
+fi
+finish
