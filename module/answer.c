@@ -221,11 +221,14 @@ store(struct module_qstate *qstate, struct reply_info *rep)
 		log_err("mxguard: out of memory storing the policed answer");
 }
 
-bool
-mxg_answer_apply(struct module_qstate *qstate, struct mxg_query *q,
-    bool additional)
+/*
+ * The policed reply for old, in region: old itself when nothing is to
+ * change, NULL when memory ran out.  Touches nothing but the region.
+ */
+struct reply_info *
+mxg_answer_rebuild(struct regional *region, struct reply_info *old,
+    struct mxg_query *q, bool additional)
 {
-	struct reply_info *old = qstate->return_msg->rep, *rep;
 	struct ub_packed_rrset_key *mx = q->mx, *add[2 * MXG_MAX_EXCHANGES_MAX];
 	size_t nadd = 0;
 	bool changed = q->an.decision->action == MXG_ACTION_CHANGE;
@@ -234,11 +237,22 @@ mxg_answer_apply(struct module_qstate *qstate, struct mxg_query *q,
 		nadd = addresses_to_add(q, add, sizeof(add) / sizeof(add[0]),
 		    old->rrsets, old->rrset_count);
 	if (!changed && nadd == 0)
+		return old;
+	if (changed && !(mx = policed_mx(region, q)))
+		return NULL;
+	return rebuild(region, old, q->mx, mx, q, add, nadd);
+}
+
+bool
+mxg_answer_apply(struct module_qstate *qstate, struct mxg_query *q,
+    bool additional)
+{
+	struct reply_info *old = qstate->return_msg->rep, *rep;
+
+	if (!(rep = mxg_answer_rebuild(qstate->region, old, q, additional)))
+		return false;
+	if (rep == old)
 		return true;
-	if (changed && !(mx = policed_mx(qstate->region, q)))
-		return false;
-	if (!(rep = rebuild(qstate->region, old, q->mx, mx, q, add, nadd)))
-		return false;
 	qstate->return_msg->rep = rep;
 	store(qstate, rep);
 	return true;

@@ -107,6 +107,8 @@ void mxg_lookup_inform(struct module_qstate *sub, struct module_qstate *super,
 void mxg_lookup_facts(struct mxg_query *q);
 
 /* answer.c: the policed answer, built in the region and cached. */
+struct reply_info *mxg_answer_rebuild(struct regional *region,
+    struct reply_info *old, struct mxg_query *q, bool additional);
 bool mxg_answer_apply(struct module_qstate *qstate, struct mxg_query *q,
     bool additional);
 void mxg_answer_servfail(struct module_qstate *qstate, struct mxg_query *q);
@@ -119,6 +121,10 @@ bool mxg_log_allowed(struct mxg_env *me, time_t now);
 /* report.c: the reporter thread; stop makes the final report. */
 struct mxg_reporter *mxg_reporter_start(struct mxg_env *me);
 void mxg_reporter_stop(struct mxg_reporter *r);
+
+/* police.c: one MX answer's state, the engine's parse of its rrset. */
+struct mxg_query *mxg_query_new(struct regional *region,
+    struct ub_packed_rrset_key *mx, const struct mxg_settings *set);
 
 /* police.c: one MX answer from moddone to finished. */
 enum module_ext_state mxg_police_moddone(struct module_qstate *qstate,

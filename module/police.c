@@ -42,9 +42,12 @@ is_policed(struct module_qstate *qstate)
 	    qstate->return_rcode == LDNS_RCODE_NOERROR;
 }
 
-/* Lay out the per-answer state and the engine's arena in the region. */
-static struct mxg_query *
-query_new(struct module_qstate *qstate, struct ub_packed_rrset_key *mx,
+/*
+ * Lay out the per-answer state and the engine's arena in region, and
+ * let the engine parse the MX rrset.  NULL when memory ran out.
+ */
+struct mxg_query *
+mxg_query_new(struct regional *region, struct ub_packed_rrset_key *mx,
     const struct mxg_settings *set)
 {
 	struct packed_rrset_data *d = mx->entry.data;
@@ -52,8 +55,8 @@ query_new(struct module_qstate *qstate, struct ub_packed_rrset_key *mx,
 	size_t size = mxg_analysis_size(d->count);
 	void *mem;
 
-	if (!(q = regional_alloc_zero(qstate->region, sizeof(*q))) ||
-	    !(mem = regional_alloc(qstate->region, size)) ||
+	if (!(q = regional_alloc_zero(region, sizeof(*q))) ||
+	    !(mem = regional_alloc(region, size)) ||
 	    !mxg_analysis_init(&q->an, mem, size, d->count))
 		return NULL;
 	q->mx = mx;
@@ -61,7 +64,7 @@ query_new(struct module_qstate *qstate, struct ub_packed_rrset_key *mx,
 	    (const uint8_t *const *)d->rr_data, d->rr_len, d->count,
 	    set->max_exchanges))
 		return NULL;
-	q->lookups = regional_alloc_zero(qstate->region,
+	q->lookups = regional_alloc_zero(region,
 	    sizeof(*q->lookups) * (q->an.answer->exchange_count + 1));
 	return q->lookups ? q : NULL;
 }
@@ -132,7 +135,7 @@ mxg_police_moddone(struct module_qstate *qstate, int id, struct mxg_env *me)
 	mx = reply_find_answer_rrset(&qstate->qinfo, qstate->return_msg->rep);
 	if (!mx)
 		return module_finished;		/* NODATA: nothing to police */
-	if (!(q = query_new(qstate, mx, set))) {
+	if (!(q = mxg_query_new(qstate->region, mx, set))) {
 		log_err("mxguard: out of memory; answer passed unchanged");
 		return module_finished;
 	}
