@@ -200,10 +200,10 @@ rebuild(struct regional *region, struct reply_info *old,
 		rep->rrsets[n++] = add[i];
 	rep->rrset_count = n;
 	rep->ar_numrrsets = ar;
-	rep->ttl = rrset_ttl(mx);
-	for (i = 0; i < n; i++)
-		if (rrset_ttl(rep->rrsets[i]) < rep->ttl)
-			rep->ttl = rrset_ttl(rep->rrsets[i]);
+	/* Never longer than before: the validator shortens bogus answers. */
+	for (i = 0; i < nadd; i++)
+		if (rrset_ttl(add[i]) < rep->ttl)
+			rep->ttl = rrset_ttl(add[i]);
 	rep->prefetch_ttl = PREFETCH_TTL_CALC(rep->ttl);
 	rep->serve_expired_ttl = rep->ttl + SERVE_EXPIRED_TTL;
 	if (mx != oldmx && rep->security == sec_status_secure)
@@ -273,6 +273,8 @@ mxg_answer_servfail(struct module_qstate *qstate, struct mxg_query *q)
 	FLAGS_SET_RCODE(err.flags, LDNS_RCODE_SERVFAIL);
 	err.qdcount = 1;
 	err.ttl = rrset_ttl(q->mx);
+	if (qstate->return_msg->rep->ttl < err.ttl)
+		err.ttl = qstate->return_msg->rep->ttl;
 	err.prefetch_ttl = PREFETCH_TTL_CALC(err.ttl);
 	err.serve_expired_ttl = err.ttl;
 	/* Not data to validate: served as it is. */

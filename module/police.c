@@ -36,9 +36,13 @@ is_policed(struct module_qstate *qstate)
 	    qstate->qinfo.qclass != LDNS_RR_CLASS_IN ||
 	    !qstate->return_msg || !(rep = qstate->return_msg->rep))
 		return false;
-	/* Bogus stays what the validator made it; errors are not ours. */
+	/*
+	 * Bogus answers are policed too: they keep their bogus status, so
+	 * CD=0 clients still get SERVFAIL, but Unbound hands bogus data to
+	 * CD=1 clients, from the cache as well, and those must not get an
+	 * unpoliced MX set either.  Errors are not ours.
+	 */
 	return FLAGS_GET_RCODE(rep->flags) == LDNS_RCODE_NOERROR &&
-	    rep->security != sec_status_bogus &&
 	    qstate->return_rcode == LDNS_RCODE_NOERROR;
 }
 
