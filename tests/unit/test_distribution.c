@@ -19,6 +19,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "mxguard/config.h"
 #include "mxguard/dname.h"
 #include "mxguard/distribution.h"
 
@@ -40,10 +41,8 @@ setup(void **state)
 {
 	(void)state;
 	mxg_dname_from_text(owner, "example.org");
-	memset(&cfg, 0, sizeof(cfg));
-	cfg.cname_policy = MXG_POLICY_STRIP;
-	cfg.address_literal_policy = cfg.dangling_policy = MXG_POLICY_LOG;
-	cfg.null_mx_policy = MXG_POLICY_LOG;
+	/* The built-in defaults, with every exchange looked up. */
+	mxg_settings_defaults(&cfg);
 	cfg.max_exchanges = 64;
 	return 0;
 }

@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "mxguard/dname.h"
+#include "mxguard/config.h"
 #include "mxguard/stats.h"
 
 #define ITEM_MAX	(4 + MXG_DNAME_MAXLEN)
@@ -52,11 +53,8 @@ static int
 setup(void **state)
 {
 	(void)state;
-	memset(&cfg, 0, sizeof(cfg));
-	cfg.cname_policy = MXG_POLICY_STRIP;
-	cfg.address_literal_policy = MXG_POLICY_LOG;
-	cfg.dangling_policy = MXG_POLICY_LOG;
-	cfg.null_mx_policy = MXG_POLICY_LOG;
+	/* The built-in defaults, with every exchange looked up. */
+	mxg_settings_defaults(&cfg);
 	cfg.max_exchanges = 64;
 	return 0;
 }
