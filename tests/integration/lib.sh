@@ -166,7 +166,13 @@ mxg_show_logs() {
 	done
 }
 
+# Only the suite's own shell cleans up.  A background job killed right
+# after it was started can still be a copy of this shell with our traps
+# (bash resets them in the child only after the fork): without this check
+# that copy would stop the servers and remove the suite's directory.
+MXG_SHELL=$BASHPID
 mxg_cleanup() {
+	[ "$BASHPID" = "$MXG_SHELL" ] || return 0
 	mxg_stop
 	if [ "$MXG_FAILED" -gt 0 ]; then
 		mxg_show_logs
@@ -226,7 +232,7 @@ mxg_expect_rcode() {
 # mxg_log_mark: remember where the log ends, so that mxg_expect_log only
 # looks at what was logged after it.
 MXG_LOG_MARK=0
-mxg_log_mark() { MXG_LOG_MARK=$(wc -l <"$MXG_LOG" 2>/dev/null || echo 0); }
+mxg_log_mark() { MXG_LOG_MARK=$({ wc -l <"$MXG_LOG"; } 2>/dev/null || echo 0); }
 mxg_log_since() { tail -n +"$((MXG_LOG_MARK + 1))" "$MXG_LOG" 2>/dev/null; }
 
 # mxg_expect_log DESCRIPTION EXTENDED-REGEX [COUNT]: the log since the
