@@ -1,0 +1,191 @@
+#!/usr/bin/env bash
+# bench/cold.sh - cold resolution (issue 7, benchmark 2) and the PowerDNS
+# Recursor anchor on the MTA delivery lookups (benchmark 4 on 3).
+#
+# NSD serves generated zones behind bench/relay.c (every upstream query
+# held DELAY ms, counted in its log): d<i>.dom.test MX -> mx1-<i> (and
+# mx2-<i> for even i) in mail.test, each with A and AAAA.  Per run, a
+# fresh resolver (cold cache), then:
+#   1. MX only: dnsperf asks MX for N unique domains, at most W at a
+#      time; the MX answer latency p50/p99 (dnsperf -v, per query) and
+#      upstream queries per MX answer (relay log, once it stands still);
+#   2. MTA: bench/mta-client.c (MX, then A and AAAA of the preferred
+#      exchange) over N other domains: total time per delivery p50/p99,
+#      the address lookups' p50/p99 (well under the relay delay: served
+#      from cache), upstream queries per delivery.
+# Systems: plain Unbound; Unbound + mxguard with prefetch wait,
+# background, off; PowerDNS Recursor with addAllowedAdditionalQType(MX,
+# {A, AAAA}) in ResolveImmediately and ResolveDeferred modes; each with
+# qname minimisation at the default (yes) and, as "-noqmin", off.  The
+# systems alternate within each round.
+#
+#   bench/cold.sh [--smoke] [-n DOMAINS] [-r ROUNDS] [-c WORKERS]
+#                 [-d DELAY-MS] [-o FILE]
+#
+# Default: 150 domains per phase, 5 rounds, 4 at a time, 20 ms; writes
+# bench/results/cold.md.  --smoke: 10 domains, 1 round, no file.  Last
+# line: "bench: N passed, N failed" (a run passes when both phases ran
+# end to end and produced their figures).
+. "$(dirname "$0")/lib.sh"
+bench_init cold
+smoke=0 n=150 rounds=5 workers=4 delay=20 results=$top/bench/results/cold.md
+while [ $# -gt 0 ]; do
+	case $1 in
+	--smoke) smoke=1 n=10 rounds=1 workers=2 results="" ;;
+	-n) n=$2; shift ;;
+	-r) rounds=$2; shift ;;
+	-c) workers=$2; shift ;;
+	-d) delay=$2; shift ;;
+	-o) results=$2; shift ;;
+	*) echo "usage: bench/cold.sh [--smoke] [-n DOMAINS] [-r ROUNDS] [-c WORKERS] [-d DELAY-MS] [-o FILE]" >&2
+	   exit 2 ;;
+	esac
+	shift
+done
+bench_need nsd:nsd dig:bind9-dnsutils dnsperf:dnsperf pdns_recursor:pdns-recursor taskset:util-linux cc:"gcc libc6-dev"
+bench_need_build
+bench_placement
+cc -O2 -Wall -o "$prefix/bench/relay" "$top/bench/relay.c" -lpthread &&
+cc -O2 -Wall -o "$prefix/bench/mta-client" "$top/bench/mta-client.c" -lresolv -lpthread ||
+    { say "building the relay and the client failed"; failed=1; finish; }
+
+systems="plain wait background off pdns-immediate pdns-deferred"
+systems="$systems $(printf '%s-noqmin ' $systems)"
+
+# --- zones: 2n domains, the first n for phase 1, the others for the MTA -----
+mkdir -p "$work/zones"
+awk -v n=$((2 * n)) -v w="$work/zones" 'BEGIN {
+	for (z = 0; z < 2; z++) {
+		f = w "/" (z ? "mail" : "dom") ".test.zone"
+		print "$TTL 3600\n@ SOA ns hostmaster 1 3600 600 86400 60\n@ NS ns\nns A 127.0.0.1" >f
+	}
+	for (i = 0; i < n; i++) {
+		printf "d%d MX 10 mx1-%d.mail.test.\n", i, i >w "/dom.test.zone"
+		printf "mx1-%d A 10.%d.%d.1\nmx1-%d AAAA 2001:db8:%x::1\n", i, int(i / 256) % 256, i % 256, i, i >w "/mail.test.zone"
+		if (i % 2) continue
+		printf "d%d MX 20 mx2-%d.mail.test.\n", i, i >w "/dom.test.zone"
+		printf "mx2-%d A 10.%d.%d.2\nmx2-%d AAAA 2001:db8:%x::2\n", i, int(i / 256) % 256, i % 256, i, i >w "/mail.test.zone"
+	}
+}'
+awk -v n="$n" 'BEGIN { for (i = 0; i < n; i++) printf "d%d.dom.test MX\n", i }' >"$work/mx-queries"
+
+nsd_port=$(free_port) relay_port=$(free_port)
+nsd_start "$nsd_port" dom.test mail.test || { failed=$((failed + 1)); finish; }
+relay_pid=$($cpu_load "$prefix/bench/relay" -l "$relay_port" -u "$nsd_port" \
+    -d "$delay" -t 3600 -q "$work/relay.log" -b) || { say "relay did not start"; failed=$((failed + 1)); finish; }
+pids="$pids $relay_pid"
+touch "$work/relay.log"
+
+# start SYSTEM DIR PORT: a fresh resolver; sets spid, sdir.
+start() {
+	local sys=$1 d=$2 p=$3 mode=${1%-noqmin} qmin=yes extra=""
+	case $sys in *-noqmin) qmin=no extra="	qname-minimisation: no" ;; esac
+	case $mode in
+	plain)
+		unbound_conf "validator iterator" "$d" "$p" "$(free_port)" "$relay_port" "$extra" dom.test mail.test >"$d/unbound.conf"
+		unbound_start "$d" && spid=$ub_pid ;;
+	wait|background|off)
+		unbound_conf "dynlib validator iterator" "$d" "$p" "$(free_port)" "$relay_port" "$extra" dom.test mail.test >"$d/unbound.conf"
+		printf 'mxguard:\n\tprefetch: %s\n' "$mode" >"$d/mxguard.conf"
+		unbound_start "$d" && spid=$ub_pid ;;
+	pdns-immediate) pdns_start "$d" "$p" ResolveImmediately "$qmin" "$relay_port" dom.test mail.test && spid=$pdns_pid ;;
+	pdns-deferred) pdns_start "$d" "$p" ResolveDeferred "$qmin" "$relay_port" dom.test mail.test && spid=$pdns_pid ;;
+	esac
+}
+
+run() {	# SYSTEM ROUND
+	local sys=$1 r=$2 d=$work/$1-$2 p m0 m1 m2 lat line
+	mkdir -p "$d"
+	p=$(free_port)
+	start "$sys" "$d" "$p" || { failed=$((failed + 1)); return; }
+	sleep 0.3
+	m0=$(settle_lines "$work/relay.log")
+	# 1. MX only, each domain once, at most $workers in flight.
+	$cpu_load dnsperf -s 127.0.0.1 -p "$p" -d "$work/mx-queries" -n 1 -c 1 -q "$workers" -t 5 -v >"$d/mx.out" 2>&1
+	m1=$(settle_lines "$work/relay.log")
+	# 2. MTA deliveries, on the other domains.
+	line=$($cpu_load "$prefix/bench/mta-client" -p "$p" -z dom.test -n "$n" -f "$n" -c "$workers")
+	m2=$(settle_lines "$work/relay.log")
+	unbound_stop "$spid"
+	# dnsperf -v: "> NOERROR d1.dom.test MX 0.041234" per answer.
+	lat=$(awk '$1 == ">" && $2 == "NOERROR" && $4 == "MX" { print $5 * 1000 }' "$d/mx.out" | sort -g |
+	    awk '{ a[++k] = $1 } END { if (k) printf "cold_answers=%d cold_p50_ms=%.3f cold_p99_ms=%.3f", k, a[int((k - 1) * 0.5) + 1], a[int((k - 1) * 0.99) + 1] }')
+	case $lat in
+	cold_answers=$n" "*) ;;
+	*) say "$sys round $r: MX phase: ${lat:-no answers} (of $n)"; failed=$((failed + 1)); return ;;
+	esac
+	case $line in
+	deliveries=*" failed=0 "*) ;;
+	*) say "$sys round $r: the MTA client failed: ${line:-no output}"; failed=$((failed + 1)); return ;;
+	esac
+	passed=$((passed + 1))
+	echo "$sys $r $lat mx_upstream=$((m1 - m0)) $line mta_upstream=$((m2 - m1))" >>"$work/raw"
+	say "$sys round $r: $lat upstream=$((m1 - m0)) | $line upstream=$((m2 - m1))"
+}
+
+started=$(date +%s)
+for r in $(seq 1 "$rounds"); do
+	for s in $systems; do run "$s" "$r"; done
+done
+elapsed=$(($(date +%s) - started))
+
+# --- report ---------------------------------------------------------------
+# field NAME SYSTEM: that figure of SYSTEM's runs, one a line.
+field() { awk -v f="$1" -v s="$2" '$1 == s { for (i = 3; i <= NF; i++) if (index($i, f "=") == 1) { sub(/^[^=]*=/, "", $i); print $i } }' "$work/raw"; }
+ratio() { echo "$1 $2" | awk '{ printf "%.2f", ($2 > 0 ? $1 / $2 : 0) }'; }
+tables() {
+	local s base
+	echo "MX only ($n unique domains, at most $workers in flight; dnsperf -v latencies):"
+	echo
+	echo "| system | MX p50 ms | MX p99 ms | upstream queries / MX answer | p50 / plain | p99 / plain |"
+	echo "|---|---|---|---|---|---|"
+	for s in $systems; do
+		grep -q "^$s " "$work/raw" || continue
+		base=plain; case $s in *-noqmin) base=plain-noqmin ;; esac
+		printf '| %s | %s | %s | %s | %s | %s |\n' "$s" \
+		    "$(field cold_p50_ms "$s" | bench_cell %.2f)" "$(field cold_p99_ms "$s" | bench_cell %.2f)" \
+		    "$(field mx_upstream "$s" | awk -v n="$n" '{ print $1 / n }' | bench_cell %.2f)" \
+		    "$(ratio "$(field cold_p50_ms "$s" | bench_median)" "$(field cold_p50_ms "$base" | bench_median)")" \
+		    "$(ratio "$(field cold_p99_ms "$s" | bench_median)" "$(field cold_p99_ms "$base" | bench_median)")"
+	done
+	echo
+	echo "MTA deliveries (bench/mta-client.c, $n other domains, $workers workers: MX, then A and AAAA of the preferred exchange):"
+	echo
+	echo "| system | total p50 ms | total p99 ms | MX p50 ms | A+AAAA p50 ms | A+AAAA p99 ms | upstream queries / delivery | total p50 / plain | total / MX-only (p50) |"
+	echo "|---|---|---|---|---|---|---|---|---|"
+	for s in $systems; do
+		grep -q "^$s " "$work/raw" || continue
+		base=plain; case $s in *-noqmin) base=plain-noqmin ;; esac
+		printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$s" \
+		    "$(field total_p50_ms "$s" | bench_cell %.2f)" "$(field total_p99_ms "$s" | bench_cell %.2f)" \
+		    "$(field mx_p50_ms "$s" | bench_cell %.2f)" \
+		    "$(field addr_p50_ms "$s" | bench_cell %.2f)" "$(field addr_p99_ms "$s" | bench_cell %.2f)" \
+		    "$(field mta_upstream "$s" | awk -v n="$n" '{ print $1 / n }' | bench_cell %.2f)" \
+		    "$(ratio "$(field total_p50_ms "$s" | bench_median)" "$(field total_p50_ms "$base" | bench_median)")" \
+		    "$(ratio "$(field total_p50_ms "$s" | bench_median)" "$(field mx_p50_ms "$s" | bench_median)")"
+	done
+}
+
+if [ -s "$work/raw" ]; then
+	{
+		echo "## 2. Cold resolution and 4. the PowerDNS Recursor anchor (bench/cold.sh)"
+		echo
+		echo "NSD behind bench/relay.c ($delay ms per upstream query); every run a fresh"
+		echo "resolver (cold cache). Half the domains have two exchanges, half one;"
+		echo "exchanges in another zone, each with A and AAAA, none shared."
+		echo "$rounds rounds, systems alternating in this order: $systems."
+		echo "Unbound: one thread, stub-zones to the relay, defaults otherwise;"
+		echo "mxguard: \`prefetch:\` as named, other settings at their defaults."
+		echo "PowerDNS Recursor: threads=1, forward-zones to the relay, dnssec=off,"
+		echo "\`addAllowedAdditionalQType(pdns.MX, {pdns.A, pdns.AAAA}, {mode=pdns.AdditionalMode.<mode>})\`."
+		echo "-noqmin: qname minimisation off (Unbound \`qname-minimisation: no\`,"
+		echo "PowerDNS \`qname-minimization=no\`). Median (min-max) over the rounds; the"
+		echo "ratios are of medians, against plain (plain-noqmin for -noqmin rows)."
+		echo "Wall time: ${elapsed} s."
+		echo
+		tables
+		echo
+	} >"$work/section.md"
+	bench_section "bench/cold.sh -n $n -r $rounds -c $workers -d $delay"
+fi
+finish
