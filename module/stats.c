@@ -484,8 +484,14 @@ mxg_stats_cache_hit(struct mxg_stats *st, struct mxg_stats_shard *sh,
 	pthread_mutex_lock(&st->lock);
 	if ((e = find(st, hash, owner)) != NULL) {
 		e->d.cached++;
-		e->d.last_seen = now;
-		lru_touch(st, e);
+		/*
+		 * Recency to the second is enough for eviction, and relinking
+		 * writes to two neighbours' cache lines: do it once a second.
+		 */
+		if (e->d.last_seen != now) {
+			e->d.last_seen = now;
+			lru_touch(st, e);
+		}
 	}
 	pthread_mutex_unlock(&st->lock);
 }

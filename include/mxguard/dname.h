@@ -58,8 +58,8 @@ char *mxg_dname_to_text(char *out, size_t outlen, const uint8_t *name);
 bool mxg_dname_is_root(const uint8_t *name);
 
 /*
- * Hash of a valid wire name, case-insensitive (FNV-1a over the
- * lowercased octets), so equal names hash equally whatever their case.
+ * Hash of a valid wire name, case-insensitive (FNV-1a over the octets
+ * with bit 0x20 set), so equal names hash equally whatever their case.
  */
 uint32_t mxg_dname_hash(const uint8_t *name);
 
