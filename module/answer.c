@@ -277,9 +277,27 @@ mxg_answer_servfail(struct module_qstate *qstate, struct mxg_query *q)
 		err.ttl = qstate->return_msg->rep->ttl;
 	err.prefetch_ttl = PREFETCH_TTL_CALC(err.ttl);
 	err.serve_expired_ttl = err.ttl;
-	/* Not data to validate: served as it is. */
-	err.security = sec_status_indeterminate;
+	/*
+	 * Not data to validate: served as it is.  Insecure rather than the
+	 * indeterminate of the iterator's own SERVFAIL entries tells this
+	 * one apart on cache hits (mxg_answer_was_policed).
+	 */
+	err.security = MXG_SERVFAIL_SECURITY;
 	store(qstate, &err);
 	qstate->return_rcode = LDNS_RCODE_SERVFAIL;
 	qstate->return_msg = NULL;
+}
+
+bool
+mxg_answer_was_policed(struct query_info *qinfo, struct reply_info *rep)
+{
+	switch (FLAGS_GET_RCODE(rep->flags)) {
+	case LDNS_RCODE_NOERROR:
+		return reply_find_answer_rrset(qinfo, rep) != NULL;
+	case LDNS_RCODE_SERVFAIL:
+		return rep->rrset_count == 0 &&
+		    rep->security == MXG_SERVFAIL_SECURITY;
+	default:
+		return false;
+	}
 }

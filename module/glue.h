@@ -27,6 +27,9 @@
 #include "mxguard/stats.h"
 
 
+/* The security status of the SERVFAIL entries policy stores. */
+#define MXG_SERVFAIL_SECURITY	sec_status_insecure
+
 /* Per-answer log lines allowed per second; the rest are counted. */
 #define MXG_LOG_BURST	100
 
@@ -109,6 +112,11 @@ void mxg_lookup_facts(struct mxg_query *q);
 /* answer.c: the policed answer, built in the region and cached. */
 struct reply_info *mxg_answer_rebuild(struct regional *region,
     struct reply_info *old, struct mxg_query *q, bool additional);
+/*
+ * Would the module have policed (and counted) this answer, which Unbound
+ * serves from its cache: an MX rrset, or a SERVFAIL that policy made.
+ */
+bool mxg_answer_was_policed(struct query_info *qinfo, struct reply_info *rep);
 bool mxg_answer_apply(struct module_qstate *qstate, struct mxg_query *q,
     bool additional);
 void mxg_answer_servfail(struct module_qstate *qstate, struct mxg_query *q);

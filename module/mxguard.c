@@ -145,9 +145,10 @@ reply_cache_cb(struct query_info *qinfo, struct module_qstate *qstate,
 {
 	struct mxg_env *me = arg;
 
-	(void)qstate; (void)rep; (void)rcode; (void)edns; (void)opt_list_out;
+	(void)qstate; (void)rcode; (void)edns; (void)opt_list_out;
 	(void)repinfo; (void)region; (void)id;
-	if (qinfo->qtype != LDNS_RR_TYPE_MX || qinfo->qclass != LDNS_RR_CLASS_IN)
+	if (qinfo->qtype != LDNS_RR_TYPE_MX || qinfo->qclass != LDNS_RR_CLASS_IN ||
+	    !mxg_answer_was_policed(qinfo, rep))
 		return 1;
 	mxg_stats_cache_hit(me->stats, mxg_thread_shard(me), qinfo->qname,
 	    qinfo->qname_len, start_time ? start_time->tv_sec : time(NULL));
