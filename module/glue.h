@@ -126,8 +126,13 @@ struct mxg_stats_shard *mxg_thread_shard(struct mxg_env *me);
 /* mxguard.c: may one more per-answer line be logged this second? */
 bool mxg_log_allowed(struct mxg_env *me, time_t now);
 
-/* report.c: the reporter thread; stop makes the final report. */
+/*
+ * report.c: the periodic report, driven by the traffic: tick is called
+ * on every answer (cheap unless a report is due); stop makes the final
+ * report.
+ */
 struct mxg_reporter *mxg_reporter_start(struct mxg_env *me);
+void mxg_reporter_tick(struct mxg_reporter *r, time_t now);
 void mxg_reporter_stop(struct mxg_reporter *r);
 
 /* police.c: one MX answer's state, the engine's parse of its rrset. */

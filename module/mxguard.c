@@ -144,14 +144,16 @@ reply_cache_cb(struct query_info *qinfo, struct module_qstate *qstate,
     void *arg)
 {
 	struct mxg_env *me = arg;
+	time_t now = start_time ? start_time->tv_sec : time(NULL);
 
 	(void)qstate; (void)rcode; (void)edns; (void)opt_list_out;
 	(void)repinfo; (void)region; (void)id;
+	mxg_reporter_tick(me->reporter, now);
 	if (qinfo->qtype != LDNS_RR_TYPE_MX || qinfo->qclass != LDNS_RR_CLASS_IN ||
 	    !mxg_answer_was_policed(qinfo, rep))
 		return 1;
 	mxg_stats_cache_hit(me->stats, mxg_thread_shard(me), qinfo->qname,
-	    qinfo->qname_len, start_time ? start_time->tv_sec : time(NULL));
+	    qinfo->qname_len, now);
 	return 1;
 }
 
@@ -261,8 +263,12 @@ operate(struct module_qstate *qstate, enum module_ev event, int id,
 			qstate->ext_state[id] = module_wait_module;
 		return;
 	case module_event_moddone:
-		qstate->ext_state[id] = me ? mxg_police_moddone(qstate, id, me) :
-		    module_finished;
+		if (!me) {
+			qstate->ext_state[id] = module_finished;
+			return;
+		}
+		mxg_reporter_tick(me->reporter, *qstate->env->now);
+		qstate->ext_state[id] = mxg_police_moddone(qstate, id, me);
 		return;
 	default:
 		/* An error below us: hand it on as it is. */

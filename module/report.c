@@ -1,18 +1,24 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * report.c - the reporter thread: every stats-interval seconds it sums
- * the statistics, logs the summary and replaces the stats file; at
- * shutdown (and reload) it does so a last time.
+ * report.c - the periodic report: every stats-interval seconds the
+ * statistics are summed, the summary logged and the stats file replaced;
+ * at unload (shutdown, reload) once more.
  *
  * Unbound's event loops are not ours to add timers to (the function
- * pointer whitelist forbids it), and a report driven by queries would
- * stop when the queries stop; so the module keeps one thread of its
- * own, which touches nothing of Unbound's but its thread-safe log.
+ * pointer whitelist forbids it), and a thread of our own would cost every
+ * query: it makes a single-threaded Unbound multi-threaded, and glibc
+ * then takes its slower, locked paths (about 100 instructions a query
+ * under callgrind, 1.8% of a cached A answer).  So the report is driven
+ * by the traffic: the module sees every answer (cache hits through its
+ * callback, resolutions in operate), and the first worker that sees the
+ * interval elapsed makes the report, while the others go on.  A resolver
+ * with no traffic at all makes no report until the next query, or until
+ * it stops.
  */
 #include "config.h"
 #include <pthread.h>
+#include <stdatomic.h>
 #include <time.h>
-#include <errno.h>
 
 #include "util/module.h"
 #include "util/log.h"
@@ -21,11 +27,9 @@
 #include "glue.h"
 
 struct mxg_reporter {
-	pthread_t thread;
-	pthread_mutex_t lock;
-	pthread_cond_t wake;
-	bool stop;
 	struct mxg_env *me;
+	_Atomic time_t due;		/* next report; 0: none periodic */
+	pthread_mutex_t lock;		/* one report at a time */
 	struct mxg_stats_snapshot prev;	/* counters of the last report */
 	bool have_prev;
 	char last_error[256];		/* logged once until it changes */
@@ -60,11 +64,11 @@ write_file(struct mxg_reporter *r, const struct mxg_stats_snapshot *snap)
 
 /* One report: the summary lines (if anything happened) and the file. */
 static void
-report(struct mxg_reporter *r)
+report(struct mxg_reporter *r, time_t now)
 {
 	struct mxg_stats_snapshot cur;
 
-	mxg_stats_snapshot(r->me->stats, &cur, MXG_STATS_TOP_MAX, time(NULL));
+	mxg_stats_snapshot(r->me->stats, &cur, MXG_STATS_TOP_MAX, now);
 	mxg_render_summary(&cur, r->have_prev ? &r->prev : NULL,
 	    MXG_RENDER_SUMMARY_TOP, log_line, NULL);
 	write_file(r, &cur);
@@ -73,50 +77,36 @@ report(struct mxg_reporter *r)
 	r->have_prev = true;
 }
 
-static void *
-reporter_main(void *arg)
-{
-	struct mxg_reporter *r = arg;
-	unsigned long interval = r->me->settings->stats_interval;
-	struct timespec deadline;
-
-	pthread_mutex_lock(&r->lock);
-	while (!r->stop) {
-		clock_gettime(CLOCK_REALTIME, &deadline);
-		deadline.tv_sec += (time_t)interval;
-		while (!r->stop && pthread_cond_timedwait(&r->wake, &r->lock,
-		    &deadline) != ETIMEDOUT)
-			;
-		if (r->stop)
-			break;
-		pthread_mutex_unlock(&r->lock);
-		report(r);
-		pthread_mutex_lock(&r->lock);
-	}
-	pthread_mutex_unlock(&r->lock);
-	return NULL;
-}
-
 struct mxg_reporter *
 mxg_reporter_start(struct mxg_env *me)
 {
 	struct mxg_reporter *r;
+	unsigned long interval = me->settings->stats_interval;
 
 	if (!(r = calloc(1, sizeof(*r))))
 		return NULL;
 	r->me = me;
 	pthread_mutex_init(&r->lock, NULL);
-	pthread_cond_init(&r->wake, NULL);
-	/* No periodic reports: only the final one, from mxg_reporter_stop. */
-	if (me->settings->stats_interval == 0)
-		return r;
-	if (pthread_create(&r->thread, NULL, reporter_main, r) != 0) {
-		pthread_cond_destroy(&r->wake);
-		pthread_mutex_destroy(&r->lock);
-		free(r);
-		return NULL;
-	}
+	atomic_init(&r->due, interval ? time(NULL) + (time_t)interval : 0);
 	return r;
+}
+
+void
+mxg_reporter_tick(struct mxg_reporter *r, time_t now)
+{
+	time_t due = atomic_load_explicit(&r->due, memory_order_relaxed);
+
+	/* The hot path: one load and one compare. */
+	if (due == 0 || now < due)
+		return;
+	/* One worker wins the interval; a report still running skips it. */
+	if (!atomic_compare_exchange_strong(&r->due, &due,
+	    now + (time_t)r->me->settings->stats_interval))
+		return;
+	if (pthread_mutex_trylock(&r->lock) != 0)
+		return;
+	report(r, now);
+	pthread_mutex_unlock(&r->lock);
 }
 
 void
@@ -124,16 +114,10 @@ mxg_reporter_stop(struct mxg_reporter *r)
 {
 	if (!r)
 		return;
-	if (r->me->settings->stats_interval > 0) {
-		pthread_mutex_lock(&r->lock);
-		r->stop = true;
-		pthread_cond_signal(&r->wake);
-		pthread_mutex_unlock(&r->lock);
-		pthread_join(r->thread, NULL);
-	}
 	/* The final summary and file: the workers have stopped by now. */
-	report(r);
-	pthread_cond_destroy(&r->wake);
+	pthread_mutex_lock(&r->lock);
+	report(r, time(NULL));
+	pthread_mutex_unlock(&r->lock);
 	pthread_mutex_destroy(&r->lock);
 	free(r);
 }

@@ -202,6 +202,7 @@ mxg_check "phase 1: the exchanges on broken servers and in the loop are counted 
 for i in $(seq 1 50); do
 	[ "$(stats_json .answers.resolved stats2.json)" = 2 ] && break
 	sleep 0.1
+	mxg_tick
 done
 mxg_check "phase 2: the stats file counts the 2 MX answers served" [ "$(stats_json .answers.resolved stats2.json)" = 2 ]
 # background: nothing is known yet when the first answer is decided, so

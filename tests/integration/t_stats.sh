@@ -47,6 +47,7 @@ stats_json() { jq -r "$1" "$MXG_DIR/stats.json" 2>/dev/null; }
 for i in $(seq 1 50); do
 	[ "$(stats_json '.answers.resolved + .answers.cache')" = 30 ] && break
 	sleep 0.1
+	mxg_tick
 done
 mxg_check "the stats file counts 10 answers resolved" [ "$(stats_json .answers.resolved)" = 10 ]
 mxg_check "and 20 answers from the cache, over two threads" [ "$(stats_json .answers.cache)" = 20 ]
@@ -62,6 +63,7 @@ mxg_check "prefetch sub-queries were counted" [ "$(stats_json .other.prefetches)
 
 mxg_expect_log "the summary lines add up to the 30 answers" 'mxguard: stats [0-9]+s: answers'
 sleep 1.2
+mxg_tick
 total=$(mxg_log_since | sed -n 's/.*mxguard: stats [0-9]*s: answers \([0-9]*\) .*/\1/p' | awk '{ s += $1 } END { print s + 0 }')
 mxg_check "summary answers total 30 (got $total)" [ "$total" = 30 ]
 mxg_expect_log "a domain's distribution is logged when first seen" \

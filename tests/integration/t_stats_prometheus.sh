@@ -19,6 +19,7 @@ prom=$MXG_DIR/mxguard.prom
 for i in $(seq 1 50); do
 	grep -q '^mxguard_answers_total{source="cache"} 1$' "$prom" 2>/dev/null && break
 	sleep 0.1
+	mxg_tick
 done
 mxg_check "resolved answers: 3" grep -qx 'mxguard_answers_total{source="resolved"} 3' "$prom"
 mxg_check "answers from cache: 1" grep -qx 'mxguard_answers_total{source="cache"} 1' "$prom"
