@@ -211,8 +211,8 @@ rebuild(struct regional *region, struct reply_info *old,
 	return rep;
 }
 
-static void
-store(struct module_qstate *qstate, struct reply_info *rep)
+void
+mxg_answer_store(struct module_qstate *qstate, struct reply_info *rep)
 {
 	if (qstate->no_cache_store)
 		return;
@@ -254,12 +254,12 @@ mxg_answer_apply(struct module_qstate *qstate, struct mxg_query *q,
 	if (rep == old)
 		return true;
 	qstate->return_msg->rep = rep;
-	store(qstate, rep);
+	mxg_answer_store(qstate, rep);
 	return true;
 }
 
 void
-mxg_answer_servfail(struct module_qstate *qstate, struct mxg_query *q)
+mxg_answer_store_servfail(struct module_qstate *qstate, struct mxg_query *q)
 {
 	struct reply_info err;
 
@@ -283,7 +283,13 @@ mxg_answer_servfail(struct module_qstate *qstate, struct mxg_query *q)
 	 * one apart on cache hits (mxg_answer_was_policed).
 	 */
 	err.security = MXG_SERVFAIL_SECURITY;
-	store(qstate, &err);
+	mxg_answer_store(qstate, &err);
+}
+
+void
+mxg_answer_servfail(struct module_qstate *qstate, struct mxg_query *q)
+{
+	mxg_answer_store_servfail(qstate, q);
 	qstate->return_rcode = LDNS_RCODE_SERVFAIL;
 	qstate->return_msg = NULL;
 }

@@ -51,6 +51,8 @@ struct mxg_env {
 	struct mxg_settings *settings;
 	struct mxg_stats *stats;
 	struct mxg_reporter *reporter;
+	/* When the next periodic report is due; 0: none (report.c). */
+	_Atomic time_t report_due;
 	/*
 	 * Which thread owns which shard: a thread takes the next free
 	 * index on its first count.  Entries are written once, before
@@ -120,6 +122,14 @@ bool mxg_answer_was_policed(struct query_info *qinfo, struct reply_info *rep);
 bool mxg_answer_apply(struct module_qstate *qstate, struct mxg_query *q,
     bool additional);
 void mxg_answer_servfail(struct module_qstate *qstate, struct mxg_query *q);
+/* Store a reply, or the SERVFAIL policy makes, in the message cache. */
+void mxg_answer_store(struct module_qstate *qstate, struct reply_info *rep);
+void mxg_answer_store_servfail(struct module_qstate *qstate,
+    struct mxg_query *q);
+
+/* deadline.c: answer the waiting clients from the cache after ms. */
+int mxg_deadline_ms(struct module_env *env);
+bool mxg_deadline_arm(struct module_qstate *qstate, int ms);
 
 /* mxguard.c: the calling thread's statistics shard. */
 struct mxg_stats_shard *mxg_thread_shard(struct mxg_env *me);
@@ -132,8 +142,18 @@ bool mxg_log_allowed(struct mxg_env *me, time_t now);
  * report.
  */
 struct mxg_reporter *mxg_reporter_start(struct mxg_env *me);
-void mxg_reporter_tick(struct mxg_reporter *r, time_t now);
+void mxg_reporter_due(struct mxg_env *me, time_t now);
 void mxg_reporter_stop(struct mxg_reporter *r);
+
+/* Called on every answer: one load and one compare unless a report is due. */
+static inline void
+mxg_reporter_tick(struct mxg_env *me, time_t now)
+{
+	time_t due = atomic_load_explicit(&me->report_due, memory_order_relaxed);
+
+	if (due != 0 && now >= due)
+		mxg_reporter_due(me, now);
+}
 
 /* police.c: one MX answer's state, the engine's parse of its rrset. */
 struct mxg_query *mxg_query_new(struct regional *region,

@@ -148,7 +148,7 @@ reply_cache_cb(struct query_info *qinfo, struct module_qstate *qstate,
 
 	(void)qstate; (void)rcode; (void)edns; (void)opt_list_out;
 	(void)repinfo; (void)region; (void)id;
-	mxg_reporter_tick(me->reporter, now);
+	mxg_reporter_tick(me, now);
 	if (qinfo->qtype != LDNS_RR_TYPE_MX || qinfo->qclass != LDNS_RR_CLASS_IN ||
 	    !mxg_answer_was_policed(qinfo, rep))
 		return 1;
@@ -267,7 +267,7 @@ operate(struct module_qstate *qstate, enum module_ev event, int id,
 			qstate->ext_state[id] = module_finished;
 			return;
 		}
-		mxg_reporter_tick(me->reporter, *qstate->env->now);
+		mxg_reporter_tick(me, *qstate->env->now);
 		qstate->ext_state[id] = mxg_police_moddone(qstate, id, me);
 		return;
 	default:

@@ -127,6 +127,31 @@ finish(struct module_qstate *qstate, struct mxg_env *me, struct mxg_query *q)
 	return module_finished;
 }
 
+/*
+ * The exchanges' lookups may take minutes when their servers are down,
+ * longer than Unbound keeps clients waiting.  Store the answer policed
+ * with what is known now (what is not fails open), and have Unbound
+ * answer the clients from the cache if the lookups are not back by the
+ * deadline (deadline.c).  The final answer replaces it in the cache.
+ */
+static void
+bound_the_wait(struct module_qstate *qstate, const struct mxg_settings *set,
+    struct mxg_query *q)
+{
+	struct reply_info *old = qstate->return_msg->rep, *rep;
+
+	mxg_lookup_facts(q);
+	if (!mxg_analysis_run(&q->an, set))
+		return;
+	if (q->an.decision->action == MXG_ACTION_SERVFAIL)
+		mxg_answer_store_servfail(qstate, q);
+	else if ((rep = mxg_answer_rebuild(qstate->region, old, q,
+	    set->additional)) != NULL && rep != old)
+		mxg_answer_store(qstate, rep);
+	if (!mxg_deadline_arm(qstate, mxg_deadline_ms(qstate->env)))
+		log_err("mxguard: out of memory arming the lookup deadline");
+}
+
 enum module_ext_state
 mxg_police_moddone(struct module_qstate *qstate, int id, struct mxg_env *me)
 {
@@ -149,6 +174,7 @@ mxg_police_moddone(struct module_qstate *qstate, int id, struct mxg_env *me)
 	case MXG_PREFETCH_WAIT:
 		if (mxg_lookup_attach(qstate, id, q) > 0) {
 			q->phase = MXG_PHASE_WAIT;
+			bound_the_wait(qstate, set, q);
 			return module_wait_subquery;
 		}
 		break;

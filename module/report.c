@@ -28,7 +28,6 @@
 
 struct mxg_reporter {
 	struct mxg_env *me;
-	_Atomic time_t due;		/* next report; 0: none periodic */
 	pthread_mutex_t lock;		/* one report at a time */
 	struct mxg_stats_snapshot prev;	/* counters of the last report */
 	bool have_prev;
@@ -87,21 +86,19 @@ mxg_reporter_start(struct mxg_env *me)
 		return NULL;
 	r->me = me;
 	pthread_mutex_init(&r->lock, NULL);
-	atomic_init(&r->due, interval ? time(NULL) + (time_t)interval : 0);
+	atomic_init(&me->report_due, interval ? time(NULL) + (time_t)interval : 0);
 	return r;
 }
 
 void
-mxg_reporter_tick(struct mxg_reporter *r, time_t now)
+mxg_reporter_due(struct mxg_env *me, time_t now)
 {
-	time_t due = atomic_load_explicit(&r->due, memory_order_relaxed);
+	struct mxg_reporter *r = me->reporter;
+	time_t due = atomic_load(&me->report_due);
 
-	/* The hot path: one load and one compare. */
-	if (due == 0 || now < due)
-		return;
 	/* One worker wins the interval; a report still running skips it. */
-	if (!atomic_compare_exchange_strong(&r->due, &due,
-	    now + (time_t)r->me->settings->stats_interval))
+	if (due == 0 || now < due || !atomic_compare_exchange_strong(
+	    &me->report_due, &due, now + (time_t)me->settings->stats_interval))
 		return;
 	if (pthread_mutex_trylock(&r->lock) != 0)
 		return;

@@ -210,4 +210,21 @@ mxg_check "phase 2: the stats file counts the 2 MX answers served" [ "$(stats_js
 mxg_check "phase 2: the 4 exchanges of those answers are unchecked" \
     [ "$(stats_json .other.unchecked stats2.json)" = 4 ]
 
+# Phase 3: the same with prefetch: wait, the default.  The exchanges'
+# lookups outlast Unbound's discard-timeout (clients waiting longer get no
+# reply at all), so mxguard answers them from the cache at its deadline,
+# with the answer policed as far as it is known (the exchanges fail open).
+printf 'mxguard:\n\tprefetch: wait\n' | mxg_conf
+mxg_check "reload with prefetch: wait" mxg_control reload
+for b in down slow; do
+	ft_ask "$b.faults.test."
+done
+ft_wait
+for b in down slow; do
+	ft_expect_served "prefetch wait, exchange on a $b server: the MX answer is served at the deadline" \
+	    "$b.faults.test." "$b.faults.test. MX 10 mx.$b.test.
+$b.faults.test. MX 20 backup.faults.test."
+done
+mxg_check "Unbound is still up after the deadlines" mxg_control status
+
 mxg_done
