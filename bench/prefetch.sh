@@ -43,61 +43,20 @@ while [ $# -gt 0 ]; do
 	shift
 done
 systems="plain wait background plain-noqmin wait-noqmin background-noqmin"
-passed=0 failed=0
-say() { printf 'prefetch-bench: %s\n' "$*"; }
-finish() {
-	echo "bench: $passed passed, $failed failed"
-	[ "$failed" -eq 0 ]
-	exit
-}
+. "$top/bench/lib.sh"
+bench_init prefetch-bench
 
 # --- what it needs --------------------------------------------------------
-missing=""
-command -v nsd >/dev/null || missing="$missing nsd"
-command -v dig >/dev/null || missing="$missing bind9-dnsutils"
-command -v cc >/dev/null || missing="$missing gcc libc6-dev"
-command -v taskset >/dev/null || missing="$missing util-linux"
-if [ -n "$missing" ]; then
-	say "installing$missing"
-	{ apt-get update -qq && apt-get install -y -qq $missing; } >/dev/null 2>&1 ||
-	    { say "could not install$missing"; failed=1; finish; }
-fi
-for f in sbin/unbound sbin/unbound-control lib/unbound/mxguard.so; do
-	[ -e "$prefix/$f" ] || { say "$prefix/$f missing: run scripts/build"; failed=1; finish; }
-done
-mkdir -p "$prefix/bench"
+bench_need nsd:nsd dig:bind9-dnsutils cc:gcc taskset:util-linux
+bench_need_build
 cc -O2 -Wall -o "$prefix/bench/relay" "$top/bench/relay.c" -lpthread &&
 cc -O2 -Wall -o "$prefix/bench/mta-client" "$top/bench/mta-client.c" -lresolv -lpthread ||
     { say "building the relay and the client failed"; failed=1; finish; }
 
-# Servers on CPU 0, the client, relay and NSD on the last CPU, when there
-# are two or more.
-ncpu=$(nproc)
-if [ "$ncpu" -ge 2 ]; then
-	cpu_server="taskset -c 0" cpu_load="taskset -c $((ncpu - 1))"
-	placement="Unbound on CPU 0; NSD, the relay and the client on CPU $((ncpu - 1)) (taskset)"
-else
-	cpu_server="" cpu_load="" placement="one CPU: no placement"
-fi
+# Unbound on CPU 0, the client, relay and NSD on the last CPU.
+bench_placement
+placement="Unbound on CPU 0; NSD, the relay and the client on the last CPU (taskset), when there are two or more"
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/mxg-bench-prefetch.XXXXXX")
-pids=""
-cleanup() {
-	local p
-	for p in $pids; do kill "$p" 2>/dev/null; done
-	for p in $pids; do wait "$p" 2>/dev/null; done
-	if [ -n "${MXG_KEEP:-}" ]; then echo "kept $work"; else rm -rf "$work"; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-free_port() {
-	local p
-	while :; do
-		p=$((20000 + RANDOM % 40000))
-		ss -Hltun 2>/dev/null | awk '{print $5}' | grep -q ":$p\$" || { echo "$p"; return; }
-	done
-}
 nsd_port=$(free_port) relay_port=$(free_port) port=$(free_port) control_port=$(free_port)
 
 # --- zones: d<i>.dom.test MX; exchanges in another zone, mail.test --------
@@ -122,39 +81,11 @@ awk -v n="$n" -v soa="$soa" 'BEGIN {
 			printf "mx2-%d A 10.%d.%d.2\nmx2-%d AAAA 2001:db8:%x::2\n", i, int(i / 256) % 256, i % 256, i, i
 	}
 }' >"$work/zones/mail.test.zone"
-cat >"$work/nsd.conf" <<NSD
-server:
-	ip-address: 127.0.0.1
-	port: $nsd_port
-	username: ""
-	zonesdir: "$work/zones"
-	pidfile: "$work/nsd.pid"
-	logfile: "$work/nsd.log"
-	xfrdfile: "$work/xfrd.state"
-	zonelistfile: "$work/zone.list"
-	database: ""
-	server-count: 1
-	verbosity: 1
-	reuseport: no
-remote-control:
-	control-enable: no
-zone:
-	name: "dom.test."
-	zonefile: "dom.test.zone"
-zone:
-	name: "mail.test."
-	zonefile: "mail.test.zone"
-NSD
-$cpu_load nsd -d -c "$work/nsd.conf" >>"$work/nsd.log" 2>&1 &
-pids="$pids $!"
+nsd_start "$nsd_port" dom.test mail.test || { failed=1; finish; }
 relay_pid=$($cpu_load "$prefix/bench/relay" -l "$relay_port" -u "$nsd_port" \
     -d "$delay" -t 1800 -q "$work/relay.log" -b) || { say "relay did not start"; failed=1; finish; }
 pids="$pids $relay_pid"
 touch "$work/relay.log"
-for i in $(seq 1 50); do
-	dig @127.0.0.1 -p "$nsd_port" +time=1 +tries=1 +short dom.test SOA >/dev/null 2>&1 && break
-	sleep 0.1
-done
 
 # --- one run: a fresh Unbound for SYSTEM, the client, the counters -------
 unbound_conf() {	# SYSTEM DIR
