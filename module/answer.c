@@ -196,14 +196,14 @@ rebuild(struct regional *region, struct reply_info *old,
 		}
 		rep->rrsets[n++] = k;
 	}
-	for (i = 0; i < nadd; i++, ar++)
+	/* The TTL never grows: the validator shortens bogus answers. */
+	for (i = 0; i < nadd; i++, ar++) {
 		rep->rrsets[n++] = add[i];
-	rep->rrset_count = n;
-	rep->ar_numrrsets = ar;
-	/* Never longer than before: the validator shortens bogus answers. */
-	for (i = 0; i < nadd; i++)
 		if (rrset_ttl(add[i]) < rep->ttl)
 			rep->ttl = rrset_ttl(add[i]);
+	}
+	rep->rrset_count = n;
+	rep->ar_numrrsets = ar;
 	rep->prefetch_ttl = PREFETCH_TTL_CALC(rep->ttl);
 	rep->serve_expired_ttl = rep->ttl + SERVE_EXPIRED_TTL;
 	if (mx != oldmx && rep->security == sec_status_secure)

@@ -162,7 +162,7 @@ struct mxg_query *mxg_query_new(struct regional *region,
 /* police.c: one MX answer from moddone to finished. */
 enum module_ext_state mxg_police_moddone(struct module_qstate *qstate,
     int id, struct mxg_env *me);
-enum module_ext_state mxg_police_resume(struct module_qstate *qstate, int id,
+enum module_ext_state mxg_police_resume(struct module_qstate *qstate,
     struct mxg_env *me, struct mxg_query *q);
 
 #endif /* MXGUARD_GLUE_H */

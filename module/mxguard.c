@@ -258,7 +258,7 @@ operate(struct module_qstate *qstate, enum module_ev event, int id,
 	case module_event_pass:
 		/* After inform_super: our sub-queries are coming back. */
 		if (q && q->phase == MXG_PHASE_WAIT)
-			qstate->ext_state[id] = mxg_police_resume(qstate, id, me, q);
+			qstate->ext_state[id] = mxg_police_resume(qstate, me, q);
 		else
 			qstate->ext_state[id] = module_wait_module;
 		return;

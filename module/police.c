@@ -101,17 +101,25 @@ account(struct mxg_env *me, const struct mxg_query *q, time_t now)
 	mxg_stats_add(shard, MXG_STAT_DISTRIBUTIONS_LOGGED, 1);
 }
 
+/* Decide on the facts known so far; false leaves the answer as it is. */
+static bool
+judge(const struct mxg_settings *set, struct mxg_query *q)
+{
+	mxg_lookup_facts(q);
+	if (mxg_analysis_run(&q->an, set))
+		return true;
+	log_err("mxguard: analysis failed; answer passed unchanged");
+	return false;
+}
+
 static enum module_ext_state
 finish(struct module_qstate *qstate, struct mxg_env *me, struct mxg_query *q)
 {
 	const struct mxg_settings *set = me->settings;
 
 	q->phase = MXG_PHASE_DONE;
-	mxg_lookup_facts(q);
-	if (!mxg_analysis_run(&q->an, set)) {
-		log_err("mxguard: analysis failed; answer passed unchanged");
+	if (!judge(set, q))
 		return module_finished;
-	}
 	switch (q->an.decision->action) {
 	case MXG_ACTION_SERVFAIL:
 		mxg_answer_servfail(qstate, q);
@@ -140,8 +148,7 @@ bound_the_wait(struct module_qstate *qstate, const struct mxg_settings *set,
 {
 	struct reply_info *old = qstate->return_msg->rep, *rep;
 
-	mxg_lookup_facts(q);
-	if (!mxg_analysis_run(&q->an, set))
+	if (!judge(set, q))
 		return;
 	if (q->an.decision->action == MXG_ACTION_SERVFAIL)
 		mxg_answer_store_servfail(qstate, q);
@@ -188,10 +195,9 @@ mxg_police_moddone(struct module_qstate *qstate, int id, struct mxg_env *me)
 }
 
 enum module_ext_state
-mxg_police_resume(struct module_qstate *qstate, int id, struct mxg_env *me,
+mxg_police_resume(struct module_qstate *qstate, struct mxg_env *me,
     struct mxg_query *q)
 {
-	(void)id;
 	if (q->outstanding > 0)
 		return module_wait_subquery;
 	return finish(qstate, me, q);
