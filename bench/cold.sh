@@ -29,52 +29,17 @@
 . "$(dirname "$0")/lib.sh"
 bench_init cold
 smoke=0 n=150 rounds=5 workers=4 delay=20 results=$top/bench/results/cold.md
-while [ $# -gt 0 ]; do
-	case $1 in
-	--smoke) smoke=1 n=10 rounds=1 workers=2 results="" ;;
-	-n) n=$2; shift ;;
-	-r) rounds=$2; shift ;;
-	-c) workers=$2; shift ;;
-	-d) delay=$2; shift ;;
-	-o) results=$2; shift ;;
-	*) echo "usage: bench/cold.sh [--smoke] [-n DOMAINS] [-r ROUNDS] [-c WORKERS] [-d DELAY-MS] [-o FILE]" >&2
-	   exit 2 ;;
-	esac
-	shift
-done
+delivery_options cold.sh 10 "$@"
 bench_need nsd:nsd dig:bind9-dnsutils dnsperf:dnsperf pdns_recursor:pdns-recursor taskset:util-linux cc:"gcc libc6-dev"
 bench_need_build
 bench_placement
-cc -O2 -Wall -o "$prefix/bench/relay" "$top/bench/relay.c" -lpthread &&
-cc -O2 -Wall -o "$prefix/bench/mta-client" "$top/bench/mta-client.c" -lresolv -lpthread ||
-    { say "building the relay and the client failed"; failed=1; finish; }
 
 systems="plain wait background off pdns-immediate pdns-deferred"
 systems="$systems $(printf '%s-noqmin ' $systems)"
 
-# --- zones: 2n domains, the first n for phase 1, the others for the MTA -----
-mkdir -p "$work/zones"
-awk -v n=$((2 * n)) -v w="$work/zones" 'BEGIN {
-	for (z = 0; z < 2; z++) {
-		f = w "/" (z ? "mail" : "dom") ".test.zone"
-		print "$TTL 3600\n@ SOA ns hostmaster 1 3600 600 86400 60\n@ NS ns\nns A 127.0.0.1" >f
-	}
-	for (i = 0; i < n; i++) {
-		printf "d%d MX 10 mx1-%d.mail.test.\n", i, i >w "/dom.test.zone"
-		printf "mx1-%d A 10.%d.%d.1\nmx1-%d AAAA 2001:db8:%x::1\n", i, int(i / 256) % 256, i % 256, i, i >w "/mail.test.zone"
-		if (i % 2) continue
-		printf "d%d MX 20 mx2-%d.mail.test.\n", i, i >w "/dom.test.zone"
-		printf "mx2-%d A 10.%d.%d.2\nmx2-%d AAAA 2001:db8:%x::2\n", i, int(i / 256) % 256, i % 256, i, i >w "/mail.test.zone"
-	}
-}'
+# --- zones, NSD, relay: 2n domains, the first n for phase 1, the others for the MTA
+delivery_setup $((2 * n)) 3600
 awk -v n="$n" 'BEGIN { for (i = 0; i < n; i++) printf "d%d.dom.test MX\n", i }' >"$work/mx-queries"
-
-nsd_port=$(free_port) relay_port=$(free_port)
-nsd_start "$nsd_port" dom.test mail.test || { failed=$((failed + 1)); finish; }
-relay_pid=$($cpu_load "$prefix/bench/relay" -l "$relay_port" -u "$nsd_port" \
-    -d "$delay" -t 3600 -q "$work/relay.log" -b) || { say "relay did not start"; failed=$((failed + 1)); finish; }
-pids="$pids $relay_pid"
-touch "$work/relay.log"
 
 # start SYSTEM DIR PORT: a fresh resolver; sets spid, sdir.
 start() {

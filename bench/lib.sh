@@ -1,5 +1,5 @@
-# bench/lib.sh - shared by bench/throughput.sh, cold.sh and memory.sh
-# (sourced, not a benchmark: bench/run skips it).  What it gives:
+# bench/lib.sh - shared by the benchmarks in bench/ (sourced, not a
+# benchmark: bench/run skips it).  What it gives:
 #   bench_init NAME "$@"-less: sets top, prefix, say(), pass/fail counts,
 #       finish(), a work directory removed on exit and a pid list of the
 #       servers started, all stopped on exit, whatever the exit
@@ -9,6 +9,8 @@
 #   nsd_start DIR PORT ZONE...: NSD serving DIR/zones/ZONE.zone
 #   unbound_conf / unbound_start / unbound_stop / ub_stat
 #   pdns_start: PowerDNS Recursor with forward-zones
+#   delivery_options / delivery_setup: the options, zones, NSD and relay
+#       of the two delivery benchmarks, cold.sh and prefetch.sh
 set -u
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 prefix=${MXG_PREFIX:-$top/_build}
@@ -305,4 +307,61 @@ bench_section() {
 	else
 		cat "$work/section.md"
 	fi
+}
+
+# ---- the delivery benchmarks: cold.sh and prefetch.sh -------------------
+
+# delivery_options SCRIPT SMOKE-DOMAINS ARG...: parse their shared
+# options into n, rounds, workers, delay, results and smoke (the caller
+# sets the defaults first).
+delivery_options() {
+	local script=$1 smoke_n=$2
+	shift 2
+	while [ $# -gt 0 ]; do
+		case $1 in
+		--smoke) smoke=1 n=$smoke_n rounds=1 workers=2 results="" ;;
+		-n) n=$2; shift ;;
+		-r) rounds=$2; shift ;;
+		-c) workers=$2; shift ;;
+		-d) delay=$2; shift ;;
+		-o) results=$2; shift ;;
+		*) echo "usage: bench/$script [--smoke] [-n DOMAINS] [-r ROUNDS] [-c WORKERS] [-d DELAY-MS] [-o FILE]" >&2
+		   exit 2 ;;
+		esac
+		shift
+	done
+}
+
+# delivery_setup DOMAINS RELAY-LIFETIME-S: build bench/relay.c and
+# bench/mta-client.c; write the zones: d<i>.dom.test MX 10 mx1-<i> (and
+# 20 mx2-<i> for even i) in mail.test, every exchange with an A and an
+# AAAA record, none shared; serve them with NSD behind the relay, which
+# holds every query $delay ms and logs it to $work/relay.log.  Sets
+# nsd_port and relay_port.
+delivery_setup() {
+	local relay_pid
+	cc -O2 -Wall -o "$prefix/bench/relay" "$top/bench/relay.c" -lpthread &&
+	cc -O2 -Wall -o "$prefix/bench/mta-client" "$top/bench/mta-client.c" -lresolv -lpthread ||
+	    { say "building the relay and the client failed"; failed=$((failed + 1)); finish; }
+	mkdir -p "$work/zones"
+	awk -v n="$1" -v w="$work/zones" 'BEGIN {
+		for (z = 0; z < 2; z++) {
+			f = w "/" (z ? "mail" : "dom") ".test.zone"
+			print "$TTL 3600\n@ SOA ns hostmaster 1 3600 600 86400 60\n@ NS ns\nns A 127.0.0.1" >f
+		}
+		for (i = 0; i < n; i++) {
+			printf "d%d MX 10 mx1-%d.mail.test.\n", i, i >w "/dom.test.zone"
+			printf "mx1-%d A 10.%d.%d.1\nmx1-%d AAAA 2001:db8:%x::1\n", i, int(i / 256) % 256, i % 256, i, i >w "/mail.test.zone"
+			if (i % 2) continue
+			printf "d%d MX 20 mx2-%d.mail.test.\n", i, i >w "/dom.test.zone"
+			printf "mx2-%d A 10.%d.%d.2\nmx2-%d AAAA 2001:db8:%x::2\n", i, int(i / 256) % 256, i % 256, i, i >w "/mail.test.zone"
+		}
+	}'
+	nsd_port=$(free_port) relay_port=$(free_port)
+	nsd_start "$nsd_port" dom.test mail.test || { failed=$((failed + 1)); finish; }
+	relay_pid=$($cpu_load "$prefix/bench/relay" -l "$relay_port" -u "$nsd_port" \
+	    -d "$delay" -t "$2" -q "$work/relay.log" -b) ||
+	    { say "relay did not start"; failed=$((failed + 1)); finish; }
+	pids="$pids $relay_pid"
+	touch "$work/relay.log"
 }

@@ -25,137 +25,46 @@
 # The three systems run twice: with Unbound's default qname-minimisation
 # (yes) and, as "-noqmin", with qname-minimisation: no, which changes how
 # many round trips an address lookup takes.
-set -u
-top=$(cd "$(dirname "$0")/.." && pwd)
-prefix=${MXG_PREFIX:-$top/_build}
-smoke=0 n=600 rounds=5 workers=4 delay=20 results=$top/bench/RESULTS-prefetch.md
-while [ $# -gt 0 ]; do
-	case $1 in
-	--smoke) smoke=1 n=20 rounds=1 workers=2 results="" ;;
-	-n) n=$2; shift ;;
-	-r) rounds=$2; shift ;;
-	-c) workers=$2; shift ;;
-	-d) delay=$2; shift ;;
-	-o) results=$2; shift ;;
-	*) echo "usage: bench/prefetch.sh [--smoke] [-n DOMAINS] [-r ROUNDS] [-c WORKERS] [-d DELAY-MS] [-o FILE]" >&2
-	   exit 2 ;;
-	esac
-	shift
-done
-systems="plain wait background plain-noqmin wait-noqmin background-noqmin"
-. "$top/bench/lib.sh"
+. "$(dirname "$0")/lib.sh"
 bench_init prefetch-bench
+smoke=0 n=600 rounds=5 workers=4 delay=20 results=$top/bench/RESULTS-prefetch.md
+delivery_options prefetch.sh 20 "$@"
+systems="plain wait background plain-noqmin wait-noqmin background-noqmin"
 
 # --- what it needs --------------------------------------------------------
 bench_need nsd:nsd dig:bind9-dnsutils cc:gcc taskset:util-linux
 bench_need_build
-cc -O2 -Wall -o "$prefix/bench/relay" "$top/bench/relay.c" -lpthread &&
-cc -O2 -Wall -o "$prefix/bench/mta-client" "$top/bench/mta-client.c" -lresolv -lpthread ||
-    { say "building the relay and the client failed"; failed=1; finish; }
 
 # Unbound on CPU 0, the client, relay and NSD on the last CPU.
 bench_placement
 placement="Unbound on CPU 0; NSD, the relay and the client on the last CPU (taskset), when there are two or more"
 
-nsd_port=$(free_port) relay_port=$(free_port) port=$(free_port) control_port=$(free_port)
-
-# --- zones: d<i>.dom.test MX; exchanges in another zone, mail.test --------
-# Even domains have two exchanges (10 and 20), odd ones one; every
-# exchange has an A and an AAAA record, none is shared between domains.
-mkdir -p "$work/zones"
-soa='@ SOA ns hostmaster 1 3600 600 86400 60
-@ NS ns
-ns A 127.0.0.1'
-awk -v n="$n" -v soa="$soa" 'BEGIN {
-	print "$TTL 3600"; print soa
-	for (i = 0; i < n; i++) {
-		printf "d%d MX 10 mx1-%d.mail.test.\n", i, i
-		if (i % 2 == 0) printf "d%d MX 20 mx2-%d.mail.test.\n", i, i
-	}
-}' >"$work/zones/dom.test.zone"
-awk -v n="$n" -v soa="$soa" 'BEGIN {
-	print "$TTL 3600"; print soa
-	for (i = 0; i < n; i++) {
-		printf "mx1-%d A 10.%d.%d.1\nmx1-%d AAAA 2001:db8:%x::1\n", i, int(i / 256) % 256, i % 256, i, i
-		if (i % 2 == 0)
-			printf "mx2-%d A 10.%d.%d.2\nmx2-%d AAAA 2001:db8:%x::2\n", i, int(i / 256) % 256, i % 256, i, i
-	}
-}' >"$work/zones/mail.test.zone"
-nsd_start "$nsd_port" dom.test mail.test || { failed=1; finish; }
-relay_pid=$($cpu_load "$prefix/bench/relay" -l "$relay_port" -u "$nsd_port" \
-    -d "$delay" -t 1800 -q "$work/relay.log" -b) || { say "relay did not start"; failed=1; finish; }
-pids="$pids $relay_pid"
-touch "$work/relay.log"
+delivery_setup "$n" 1800
+port=$(free_port) control_port=$(free_port)
 
 # --- one run: a fresh Unbound for SYSTEM, the client, the counters -------
-unbound_conf() {	# SYSTEM DIR
-	local modules="dynlib validator iterator" qmin=""
+system_conf() {	# SYSTEM DIR
+	local modules="dynlib validator iterator" qmin="	# qname-minimisation: yes (default)"
 	case $1 in plain*) modules="validator iterator" ;; esac
-	case $1 in *-noqmin) qmin="qname-minimisation: no" ;; esac
-	cat <<UB
-server:
-	interface: 127.0.0.1
-	port: $port
-	username: ""
-	chroot: ""
-	directory: "$2"
-	pidfile: "$2/unbound.pid"
-	logfile: "$2/unbound.log"
-	use-syslog: no
-	verbosity: 1
-	num-threads: 1
-	so-reuseport: no
-	do-not-query-localhost: no
-	local-zone: "test." nodefault
-	module-config: "$modules"
-	${qmin:-# qname-minimisation: yes (default)}
-remote-control:
-	control-enable: yes
-	control-interface: 127.0.0.1
-	control-port: $control_port
-	control-use-cert: no
-dynlib:
-	dynlib-file: "$prefix/lib/unbound/mxguard.so"
-stub-zone:
-	name: "dom.test."
-	stub-addr: 127.0.0.1@$relay_port
-stub-zone:
-	name: "mail.test."
-	stub-addr: 127.0.0.1@$relay_port
-UB
+	case $1 in *-noqmin) qmin="	qname-minimisation: no" ;; esac
+	unbound_conf "$modules" "$2" "$port" "$control_port" "$relay_port" "$qmin" dom.test mail.test
 }
 
-# stat NAME FILE: one counter of an unbound-control stats dump.
-stat() { sed -n "s/^$1=//p" "$2"; }
-
 run() {	# SYSTEM ROUND
-	local sys=$1 mode=${1%-noqmin} dir=$work/$1-$2 ub mark line up hits queries i last cur
+	local sys=$1 mode=${1%-noqmin} dir=$work/$1-$2 mark line up hits queries
 	mkdir -p "$dir"
-	unbound_conf "$sys" "$dir" >"$dir/unbound.conf"
+	system_conf "$sys" "$dir" >"$dir/unbound.conf"
 	[ "$mode" = plain ] || printf 'mxguard:\n\tprefetch: %s\n' "$mode" >"$dir/mxguard.conf"
-	$cpu_server "$prefix/sbin/unbound" -d -c "$dir/unbound.conf" >"$dir/stderr" 2>&1 &
-	ub=$!
-	for i in $(seq 1 100); do
-		"$prefix/sbin/unbound-control" -c "$dir/unbound.conf" status >/dev/null 2>&1 && break
-		sleep 0.1
-	done
+	unbound_start "$dir" || { failed=$((failed + 1)); return; }
 	mark=$(wc -l <"$work/relay.log")
 	line=$($cpu_load "$prefix/bench/mta-client" -p "$port" -z dom.test -n "$n" -c "$workers")
 	# Background lookups may still be on their way: wait for the relay
 	# log to stand still before counting.
-	last=-1
-	for i in $(seq 1 50); do
-		cur=$(wc -l <"$work/relay.log")
-		[ "$cur" = "$last" ] && break
-		last=$cur
-		sleep 0.2
-	done
-	up=$((cur - mark))
-	"$prefix/sbin/unbound-control" -c "$dir/unbound.conf" stats_noreset >"$dir/stats" 2>&1
-	kill "$ub" 2>/dev/null
-	wait "$ub" 2>/dev/null
-	hits=$(stat total.num.cachehits "$dir/stats")
-	queries=$(stat total.num.queries "$dir/stats")
+	up=$(( $(settle_lines "$work/relay.log") - mark ))
+	ub_control "$dir" stats_noreset >"$dir/stats" 2>&1
+	unbound_stop "$ub_pid"
+	hits=$(ub_stat total.num.cachehits "$dir/stats")
+	queries=$(ub_stat total.num.queries "$dir/stats")
 	case $line in
 	deliveries=*" failed=0 "*) ;;
 	*) say "$sys round $2: the client failed: ${line:-no output}"
