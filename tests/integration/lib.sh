@@ -47,7 +47,8 @@ MXG_NSD_PORT=$(mxg_free_port)
 MXG_PORT=$(mxg_free_port)
 MXG_CONTROL_PORT=$(mxg_free_port)
 
-# mxg_zone NAME...: serve tests/zones/NAME.zone from NSD (origin NAME.).
+# mxg_zone NAME...: serve tests/zones/NAME.zone from NSD (origin NAME.),
+# or $MXG_DIR/zones/NAME.zone when the suite wrote one there.
 mxg_zone() { MXG_ZONES="$MXG_ZONES $*"; }
 
 # mxg_conf: mxguard.conf from stdin, into the Unbound directory where the
@@ -75,7 +76,9 @@ remote-control:
 NSD
 	mkdir -p "$MXG_DIR/zones"
 	for z in $MXG_ZONES; do
-		cp "$MXG_TOP/tests/zones/$z.zone" "$MXG_DIR/zones/"
+		# A zone a test wrote into zones/ itself is served as it is.
+		[ -f "$MXG_DIR/zones/$z.zone" ] ||
+		    cp "$MXG_TOP/tests/zones/$z.zone" "$MXG_DIR/zones/"
 		printf 'zone:\n\tname: "%s."\n\tzonefile: "%s.zone"\n' "$z" "$z" >>"$conf"
 	done
 	nsd -d -c "$conf" >>"$MXG_NSD_LOG" 2>&1 &
