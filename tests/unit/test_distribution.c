@@ -22,38 +22,23 @@
 #include "mxguard/config.h"
 #include "mxguard/dname.h"
 #include "mxguard/distribution.h"
+#include "testlib.h"
 
 #define MAX_ITEMS	1100
-#define ITEM_MAX	(4 + MXG_DNAME_MAXLEN)
 
-static uint8_t items[MAX_ITEMS][ITEM_MAX];
-static const uint8_t *item_ptr[MAX_ITEMS];
-static size_t item_len[MAX_ITEMS];
+/* The answer under test and its analysis. */
+static struct tl_answer rrset;
+static struct mxg_analysis *an;
 static uint8_t canon[MAX_ITEMS][MXG_DNAME_MAXLEN];
-static uint8_t owner[MXG_DNAME_MAXLEN];
 static struct mxg_settings cfg;
-static struct mxg_analysis an;
-static void *mem;
 static char out[65536];
 
+/* The answer under test is the state tl_setup() empties. */
 static int
 setup(void **state)
 {
-	(void)state;
-	mxg_dname_from_text(owner, "example.org");
-	/* The built-in defaults, with every exchange looked up. */
-	mxg_settings_defaults(&cfg);
-	cfg.max_exchanges = 64;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	free(mem);
-	mem = NULL;
-	return 0;
+	tl_settings(&cfg);
+	return tl_setup(state);
 }
 
 /* The fact written after "=" in a spec. */
@@ -84,15 +69,15 @@ analyse(const char *spec)
 {
 	static char copy[65536];
 	static char *facts[MAX_ITEMS];
-	size_t n = 0, size;
+	size_t n = 0;
 	char *entry, *save;
 
+	tl_clear(&rrset);
 	snprintf(copy, sizeof(copy), "%s", spec);
 	for (entry = strtok_r(copy, ",", &save); entry != NULL;
 	    entry = strtok_r(NULL, ",", &save), n++) {
 		unsigned preference;
 		char name[300];
-		uint8_t wire[MXG_DNAME_MAXLEN];
 		char *eq;
 
 		assert_int_equal(sscanf(entry, " %u %299s", &preference, name), 2);
@@ -102,28 +87,20 @@ analyse(const char *spec)
 			*eq = '\0';
 			facts[n] = strstr(entry, "=") + 1;
 		}
-		assert_true(mxg_dname_from_text(wire, name) > 0);
-		item_len[n] = mxg_mx_item_build(items[n], ITEM_MAX,
-		    (uint16_t)preference, wire);
-		item_ptr[n] = items[n];
+		tl_add(&rrset, (uint16_t)preference, name);
 	}
-	size = mxg_analysis_size(n);
-	free(mem);
-	mem = malloc(size);
-	assert_true(mxg_analysis_init(&an, mem, size, n));
-	assert_true(mxg_answer_parse(an.answer, owner, sizeof(owner),
-	    item_ptr, item_len, n, cfg.max_exchanges));
-	for (size_t i = 0; i < n && i < an.answer->record_count; i++) {
-		const struct mxg_record *rec = &an.answer->records[i];
+	an = tl_analysis(&rrset, cfg.max_exchanges);
+	for (size_t i = 0; i < n && i < an->answer->record_count; i++) {
+		const struct mxg_record *rec = &an->answer->records[i];
 		struct mxg_fact f;
 
 		if (facts[i] == NULL || rec->exchange == NULL)
 			continue;
 		f = parse_fact(facts[i], canon[i]);
-		mxg_answer_set_fact(an.answer, rec->exchange_index, &f);
+		mxg_answer_set_fact(an->answer, rec->exchange_index, &f);
 	}
-	assert_true(mxg_analysis_run(&an, &cfg));
-	return an.distribution;
+	assert_true(mxg_analysis_run(an, &cfg));
+	return an->distribution;
 }
 
 static const char *
@@ -297,21 +274,15 @@ static void
 test_malformed_left_out_and_counted(void **state)
 {
 	static const uint8_t junk[] = { 0, 5, 0, 10, 3, 'm', 'x' };
-	const uint8_t *ptrs[2] = { junk, items[0] };
-	size_t lens[2] = { sizeof(junk), 0 };
-	uint8_t wire[MXG_DNAME_MAXLEN];
-	size_t size = mxg_analysis_size(2);
 
 	(void)state;
-	mxg_dname_from_text(wire, "mx.example.org");
-	lens[1] = mxg_mx_item_build(items[0], ITEM_MAX, 10, wire);
-	mem = malloc(size);
-	assert_true(mxg_analysis_init(&an, mem, size, 2));
-	assert_true(mxg_answer_parse(an.answer, owner, sizeof(owner), ptrs,
-	    lens, 2, 8));
-	assert_true(mxg_analysis_run(&an, &cfg));
-	assert_string_equal(render(an.distribution), "distribution example.org: "
-	    "pref 10 mx.example.org 100%; malformed 1");
+	tl_add_raw(&rrset, junk, sizeof(junk));
+	tl_add(&rrset, 10, "mx.example.org");
+	an = tl_analysis(&rrset, 8);
+	assert_true(mxg_analysis_run(an, &cfg));
+	assert_string_equal(render(an->distribution),
+	    "distribution example.org: pref 10 mx.example.org 100%; "
+	    "malformed 1");
 }
 
 static void
@@ -351,13 +322,13 @@ test_order_of_records_does_not_matter(void **state)
 	assert_non_null(a);
 	analyse("20 B.example.org, 10 MX2.example.org=1/1, "
 	    "10 mx1.example.org=1/0");
-	assert_int_equal(a->fingerprint, an.distribution->fingerprint);
-	assert_true(mxg_distribution_equal(a, an.distribution));
+	assert_int_equal(a->fingerprint, an->distribution->fingerprint);
+	assert_true(mxg_distribution_equal(a, an->distribution));
 	/* One address more is a change. */
 	analyse("20 b.example.org, 10 mx2.example.org=1/1, "
 	    "10 mx1.example.org=2/0");
-	assert_true(a->fingerprint != an.distribution->fingerprint);
-	assert_false(mxg_distribution_equal(a, an.distribution));
+	assert_true(a->fingerprint != an->distribution->fingerprint);
+	assert_false(mxg_distribution_equal(a, an->distribution));
 	free(keep);
 }
 
@@ -371,18 +342,16 @@ test_copy_is_compact_and_self_contained(void **state)
 
 	(void)state;
 	analyse("10 mx1.example.org=1/0, 20 mx2.example.org");
-	mxg_distribution_render(first, sizeof(first), an.distribution);
-	size = mxg_distribution_copy_size(an.distribution);
+	mxg_distribution_render(first, sizeof(first), an->distribution);
+	size = mxg_distribution_copy_size(an->distribution);
 	assert_int_equal(size, sizeof(struct mxg_distribution) +
 	    2 * sizeof(struct mxg_dist_entry) + 13 + 17 + 17);
 	keep = malloc(size);
-	assert_null(mxg_distribution_copy(keep, size - 1, an.distribution));
-	copy = mxg_distribution_copy(keep, size, an.distribution);
+	assert_null(mxg_distribution_copy(keep, size - 1, an->distribution));
+	copy = mxg_distribution_copy(keep, size, an->distribution);
 	assert_non_null(copy);
-	/* The answer's memory goes; the copy still renders the same. */
-	memset(mem, 0xa5, mxg_analysis_size(2));
-	free(mem);
-	mem = NULL;
+	/* Answer and memory go (overwritten); the copy renders the same. */
+	tl_free(&rrset);
 	assert_string_equal(render(copy), first);
 	assert_true(mxg_distribution_equal(copy, copy));
 	free(keep);
@@ -432,14 +401,15 @@ test_distribution_memory_is_checked(void **state)
 	analyse("10 a.x, 20 b.x");
 	assert_non_null(mxg_distribution_init(small, sizeof(small), 1));
 	assert_false(mxg_distribute((struct mxg_distribution *)small,
-	    an.answer, an.decision));
+	    an->answer, an->decision));
 }
 
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-#define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+#define T(name) cmocka_unit_test_prestate_setup_teardown(name, setup, \
+    tl_teardown, &rrset)
 		T(test_rfc5321_5_1_seed_lower_preference_takes_all),
 		T(test_rfc5321_5_1_seed_equal_preferences_share),
 		T(test_rfc5321_5_1_shares_split_over_addresses),

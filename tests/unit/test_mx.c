@@ -15,73 +15,10 @@
 
 #include "mxguard/dname.h"
 #include "mxguard/mx.h"
+#include "testlib.h"
 
-#define MAX_ITEMS	1600
-#define ITEM_MAX	(4 + MXG_DNAME_MAXLEN + 16)
-
-/* The items of one test answer, and the answer parsed from them. */
-static uint8_t item_buf[MAX_ITEMS][ITEM_MAX];
-static size_t item_len[MAX_ITEMS];
-static size_t item_count;
-static uint8_t owner[MXG_DNAME_MAXLEN];
-static size_t owner_len;
-static void *answer_mem;
-
-static void
-add_item(uint16_t preference, const char *exchange)
-{
-	uint8_t name[MXG_DNAME_MAXLEN];
-
-	assert_true(mxg_dname_from_text(name, exchange) > 0);
-	item_len[item_count] = mxg_mx_item_build(item_buf[item_count],
-	    ITEM_MAX, preference, name);
-	assert_true(item_len[item_count] > 0);
-	item_count++;
-}
-
-/* An item from raw bytes, for the malformed shapes. */
-static void
-add_raw(const uint8_t *bytes, size_t len)
-{
-	memcpy(item_buf[item_count], bytes, len);
-	item_len[item_count++] = len;
-}
-
-static struct mxg_answer *
-parse(unsigned max_exchanges)
-{
-	const uint8_t *items[MAX_ITEMS];
-	struct mxg_answer *ans;
-	size_t size = mxg_answer_size(item_count);
-
-	for (size_t i = 0; i < item_count; i++)
-		items[i] = item_buf[i];
-	free(answer_mem);
-	answer_mem = malloc(size);
-	ans = mxg_answer_init(answer_mem, size, item_count);
-	assert_non_null(ans);
-	assert_true(mxg_answer_parse(ans, owner, owner_len, items, item_len,
-	    item_count, max_exchanges));
-	return ans;
-}
-
-static int
-setup(void **state)
-{
-	(void)state;
-	item_count = 0;
-	owner_len = mxg_dname_from_text(owner, "example.org");
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	free(answer_mem);
-	answer_mem = NULL;
-	return 0;
-}
+/* The answer under test, item by item. */
+static struct tl_answer rrset;
 
 static void
 test_rfc1035_3_3_9_parse_seed_records(void **state)
@@ -89,9 +26,9 @@ test_rfc1035_3_3_9_parse_seed_records(void **state)
 	struct mxg_answer *ans;
 
 	(void)state;
-	add_item(10, "mailhost1.example.org");
-	add_item(20, "mailhost2.example.org");
-	ans = parse(8);
+	tl_add(&rrset, 10, "mailhost1.example.org");
+	tl_add(&rrset, 20, "mailhost2.example.org");
+	ans = tl_parse(&rrset, 8);
 	assert_int_equal(ans->record_count, 2);
 	assert_int_equal(ans->exchange_count, 2);
 	assert_int_equal(ans->malformed, 0);
@@ -110,9 +47,9 @@ test_rfc1035_3_3_9_preference_edges(void **state)
 	struct mxg_answer *ans;
 
 	(void)state;
-	add_item(65535, "last.example.org");
-	add_item(0, "first.example.org");
-	ans = parse(1);
+	tl_add(&rrset, 65535, "last.example.org");
+	tl_add(&rrset, 0, "first.example.org");
+	ans = tl_parse(&rrset, 1);
 	assert_int_equal(ans->records[0].preference, 65535);
 	assert_int_equal(ans->records[1].preference, 0);
 	/* Only one lookup allowed: it goes to the primary tier. */
@@ -126,10 +63,10 @@ expect_malformed(const uint8_t *bytes, size_t len)
 {
 	struct mxg_answer *ans;
 
-	item_count = 0;
-	add_raw(bytes, len);
-	add_item(10, "mx.example.org");
-	ans = parse(8);
+	tl_clear(&rrset);
+	tl_add_raw(&rrset, bytes, len);
+	tl_add(&rrset, 10, "mx.example.org");
+	ans = tl_parse(&rrset, 8);
 	assert_int_equal(ans->malformed, 1);
 	assert_int_equal(ans->records[0].faults, MXG_FAULT_MALFORMED);
 	assert_null(ans->records[0].exchange);
@@ -228,8 +165,8 @@ test_rfc7505_3_null_mx_alone_is_legit(void **state)
 	struct mxg_answer *ans;
 
 	(void)state;
-	add_item(0, ".");
-	ans = parse(8);
+	tl_add(&rrset, 0, ".");
+	ans = tl_parse(&rrset, 8);
 	assert_true(ans->null_mx);
 	assert_int_equal(ans->records[0].faults, 0);
 	assert_true(ans->exchanges[0].is_root);
@@ -243,8 +180,8 @@ test_rfc7505_3_null_mx_nonzero_preference_is_misuse(void **state)
 	struct mxg_answer *ans;
 
 	(void)state;
-	add_item(10, ".");
-	ans = parse(8);
+	tl_add(&rrset, 10, ".");
+	ans = tl_parse(&rrset, 8);
 	assert_false(ans->null_mx);
 	assert_int_equal(ans->records[0].faults, MXG_FAULT_NULL_MX_MISUSE);
 }
@@ -256,24 +193,24 @@ test_rfc7505_3_null_mx_beside_other_records_is_misuse(void **state)
 	struct mxg_answer *ans;
 
 	(void)state;
-	add_item(0, ".");
-	add_item(10, "mx.example.org");
-	ans = parse(8);
+	tl_add(&rrset, 0, ".");
+	tl_add(&rrset, 10, "mx.example.org");
+	ans = tl_parse(&rrset, 8);
 	assert_false(ans->null_mx);
 	assert_int_equal(ans->records[0].faults, MXG_FAULT_NULL_MX_MISUSE);
 	assert_int_equal(ans->records[1].faults, 0);
 	/* A malformed neighbour is still a neighbour. */
-	item_count = 0;
-	add_item(0, ".");
-	add_raw(junk, sizeof(junk));
-	ans = parse(8);
+	tl_clear(&rrset);
+	tl_add(&rrset, 0, ".");
+	tl_add_raw(&rrset, junk, sizeof(junk));
+	ans = tl_parse(&rrset, 8);
 	assert_false(ans->null_mx);
 	assert_int_equal(ans->records[0].faults, MXG_FAULT_NULL_MX_MISUSE);
 	/* Two null MX records: both misuse. */
-	item_count = 0;
-	add_item(0, ".");
-	add_item(0, ".");
-	ans = parse(8);
+	tl_clear(&rrset);
+	tl_add(&rrset, 0, ".");
+	tl_add(&rrset, 0, ".");
+	ans = tl_parse(&rrset, 8);
 	assert_int_equal(ans->records[0].faults, MXG_FAULT_NULL_MX_MISUSE);
 	assert_int_equal(ans->records[1].faults, MXG_FAULT_NULL_MX_MISUSE);
 	assert_int_equal(ans->exchange_count, 1);
@@ -322,9 +259,9 @@ test_rfc5321_5_1_literal_is_not_looked_up(void **state)
 	struct mxg_fact fact = { MXG_FACT_ALIAS, 0, 0, NULL };
 
 	(void)state;
-	add_item(10, "192.0.2.1");
-	add_item(20, "mx.example.org");
-	ans = parse(8);
+	tl_add(&rrset, 10, "192.0.2.1");
+	tl_add(&rrset, 20, "mx.example.org");
+	ans = tl_parse(&rrset, 8);
 	assert_int_equal(ans->records[0].faults, MXG_FAULT_ADDRESS_LITERAL);
 	assert_true(ans->exchanges[0].is_literal);
 	assert_false(ans->exchanges[0].resolvable);
@@ -342,11 +279,11 @@ test_rfc4343_duplicate_exchange_case_insensitive(void **state)
 	struct mxg_answer *ans;
 
 	(void)state;
-	add_item(20, "MX.example.org");
-	add_item(10, "mx.EXAMPLE.org");
-	add_item(30, "other.example.org");
-	add_item(40, "mx.example.org");
-	ans = parse(8);
+	tl_add(&rrset, 20, "MX.example.org");
+	tl_add(&rrset, 10, "mx.EXAMPLE.org");
+	tl_add(&rrset, 30, "other.example.org");
+	tl_add(&rrset, 40, "mx.example.org");
+	ans = tl_parse(&rrset, 8);
 	assert_int_equal(ans->exchange_count, 2);
 	assert_int_equal(ans->duplicate_count, 2);
 	assert_int_equal(ans->exchanges[0].record_count, 3);
@@ -374,14 +311,14 @@ test_lookups_primary_tier_first_and_capped(void **state)
 	(void)state;
 	for (int i = 0; i < 20; i++) {
 		snprintf(name, sizeof(name), "mx%d.example.org", i);
-		add_item((uint16_t)(100 - i), name);
+		tl_add(&rrset, (uint16_t)(100 - i), name);
 	}
-	ans = parse(8);
+	ans = tl_parse(&rrset, 8);
 	assert_int_equal(ans->lookup_count, 8);
 	/* The 8 lowest preferences are the last 8 records. */
 	for (int i = 0; i < 20; i++)
 		assert_int_equal(ans->exchanges[i].lookup, i >= 12);
-	ans = parse(64);
+	ans = tl_parse(&rrset, 64);
 	assert_int_equal(ans->lookup_count, 20);
 }
 
@@ -394,9 +331,9 @@ test_large_set_is_bounded(void **state)
 	(void)state;
 	for (int i = 0; i < 1500; i++) {
 		snprintf(name, sizeof(name), "mx%d.example.org", i % 700);
-		add_item((uint16_t)(i % 7), name);
+		tl_add(&rrset, (uint16_t)(i % 7), name);
 	}
-	ans = parse(64);
+	ans = tl_parse(&rrset, 64);
 	assert_int_equal(ans->item_count, 1500);
 	assert_int_equal(ans->record_count, MXG_MX_MAX_RECORDS);
 	assert_int_equal(ans->overflow, 1500 - MXG_MX_MAX_RECORDS);
@@ -483,8 +420,8 @@ test_set_fact_keeps_canonical_only_for_alias(void **state)
 	struct mxg_fact fact = { MXG_FACT_NXDOMAIN, 0, 0, canon };
 
 	(void)state;
-	add_item(10, "mx.example.org");
-	ans = parse(8);
+	tl_add(&rrset, 10, "mx.example.org");
+	ans = tl_parse(&rrset, 8);
 	mxg_answer_set_fact(ans, 0, &fact);
 	assert_int_equal(ans->exchanges[0].fact.kind, MXG_FACT_NXDOMAIN);
 	assert_null(ans->exchanges[0].fact.canonical);
@@ -540,7 +477,8 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-#define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+#define T(name) cmocka_unit_test_prestate_setup_teardown(name, tl_setup, \
+    tl_teardown, &rrset)
 		T(test_rfc1035_3_3_9_parse_seed_records),
 		T(test_rfc1035_3_3_9_preference_edges),
 		T(test_rfc1035_3_2_1_rdlength_must_match),

@@ -16,66 +16,29 @@
 #include "mxguard/config.h"
 #include "mxguard/dname.h"
 #include "mxguard/distribution.h"
+#include "testlib.h"
 
-#define MAX_ITEMS	1200
-#define ITEM_MAX	(4 + MXG_DNAME_MAXLEN)
-
-static uint8_t items[MAX_ITEMS][ITEM_MAX];
-static const uint8_t *item_ptr[MAX_ITEMS];
-static size_t item_len[MAX_ITEMS];
-static size_t nitems;
-static uint8_t owner[MXG_DNAME_MAXLEN];
+/* The answer under test, item by item, and its analysis. */
+static struct tl_answer rrset;
+static struct mxg_analysis *an;
 static uint8_t canon[8][MXG_DNAME_MAXLEN];	/* canonical names of facts */
 static uint8_t exempt_name[MXG_DNAME_MAXLEN];
 static uint8_t *exempt_list[1] = { exempt_name };
 static struct mxg_settings cfg;
-static struct mxg_analysis an;
-static void *mem;
 
+/* The answer under test is the state tl_setup() empties. */
 static int
 setup(void **state)
 {
-	(void)state;
-	nitems = 0;
-	mxg_dname_from_text(owner, "example.org");
-	/* The built-in defaults, with every exchange looked up. */
-	mxg_settings_defaults(&cfg);
-	cfg.max_exchanges = 64;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	free(mem);
-	mem = NULL;
-	return 0;
-}
-
-static void
-rr(uint16_t preference, const char *exchange)
-{
-	uint8_t name[MXG_DNAME_MAXLEN];
-
-	assert_true(mxg_dname_from_text(name, exchange) > 0);
-	item_len[nitems] = mxg_mx_item_build(items[nitems], ITEM_MAX,
-	    preference, name);
-	item_ptr[nitems] = items[nitems];
-	nitems++;
+	tl_settings(&cfg);
+	return tl_setup(state);
 }
 
 static struct mxg_answer *
 parse(void)
 {
-	size_t size = mxg_analysis_size(nitems);
-
-	free(mem);
-	mem = malloc(size);
-	assert_true(mxg_analysis_init(&an, mem, size, nitems));
-	assert_true(mxg_answer_parse(an.answer, owner, MXG_DNAME_MAXLEN,
-	    item_ptr, item_len, nitems, cfg.max_exchanges));
-	return an.answer;
+	an = tl_analysis(&rrset, cfg.max_exchanges);
+	return an->answer;
 }
 
 /* Give exchange `name` a fact; canonical text in slot `slot` if any. */
@@ -88,13 +51,13 @@ fact(const char *name, enum mxg_fact_kind kind, const char *canonical,
 	size_t i;
 
 	mxg_dname_from_text(wire, name);
-	i = mxg_answer_find_exchange(an.answer, wire);
+	i = mxg_answer_find_exchange(an->answer, wire);
 	assert_int_not_equal(i, MXG_NO_EXCHANGE);
 	if (canonical != NULL) {
 		mxg_dname_from_text(canon[slot], canonical);
 		f.canonical = canon[slot];
 	}
-	mxg_answer_set_fact(an.answer, i, &f);
+	mxg_answer_set_fact(an->answer, i, &f);
 }
 
 /* Every resolvable exchange has addresses unless told otherwise. */
@@ -103,15 +66,15 @@ all_have_addresses(void)
 {
 	struct mxg_fact f = { MXG_FACT_ADDRESSES, 1, 0, NULL };
 
-	for (size_t i = 0; i < an.answer->exchange_count; i++)
-		mxg_answer_set_fact(an.answer, i, &f);
+	for (size_t i = 0; i < an->answer->exchange_count; i++)
+		mxg_answer_set_fact(an->answer, i, &f);
 }
 
 static struct mxg_decision *
 decide(void)
 {
-	assert_true(mxg_decide(an.decision, &cfg, an.answer));
-	return an.decision;
+	assert_true(mxg_decide(an->decision, &cfg, an->answer));
+	return an->decision;
 }
 
 static const char *
@@ -119,7 +82,7 @@ line(void)
 {
 	static char buf[2048];
 
-	return mxg_decision_render(buf, sizeof(buf), an.answer, an.decision);
+	return mxg_decision_render(buf, sizeof(buf), an->answer, an->decision);
 }
 
 static void
@@ -128,8 +91,8 @@ test_clean_answer_is_kept(void **state)
 	struct mxg_decision *dec;
 
 	(void)state;
-	rr(10, "mailhost1.example.org");
-	rr(20, "mailhost2.example.org");
+	tl_add(&rrset, 10, "mailhost1.example.org");
+	tl_add(&rrset, 20, "mailhost2.example.org");
 	parse();
 	all_have_addresses();
 	dec = decide();
@@ -145,8 +108,8 @@ test_rfc2181_10_3_alias_stripped(void **state)
 	struct mxg_decision *dec;
 
 	(void)state;
-	rr(10, "alias.example.org");
-	rr(20, "mx.example.org");
+	tl_add(&rrset, 10, "alias.example.org");
+	tl_add(&rrset, 20, "mx.example.org");
 	parse();
 	all_have_addresses();
 	fact("alias.example.org", MXG_FACT_ALIAS, "real.example.net", 0);
@@ -169,8 +132,8 @@ test_rfc2181_10_3_strip_leaving_nothing_is_servfail(void **state)
 	struct mxg_decision *dec;
 
 	(void)state;
-	rr(10, "a1.example.org");
-	rr(20, "a2.example.org");
+	tl_add(&rrset, 10, "a1.example.org");
+	tl_add(&rrset, 20, "a2.example.org");
 	parse();
 	fact("a1.example.org", MXG_FACT_ALIAS, NULL, 0);
 	fact("a2.example.org", MXG_FACT_ALIAS, "real.example.org", 1);
@@ -192,7 +155,7 @@ test_rfc2181_10_3_rewrite_keeps_preference(void **state)
 
 	(void)state;
 	cfg.cname_policy = MXG_POLICY_REWRITE;
-	rr(10, "alias.example.org");
+	tl_add(&rrset, 10, "alias.example.org");
 	parse();
 	fact("alias.example.org", MXG_FACT_ALIAS, "Real.Example.net", 0);
 	dec = decide();
@@ -213,8 +176,8 @@ test_rfc2181_10_3_rewrite_without_canonical_falls_back_to_strip(void **state)
 
 	(void)state;
 	cfg.cname_policy = MXG_POLICY_REWRITE;
-	rr(10, "alias.example.org");
-	rr(20, "mx.example.org");
+	tl_add(&rrset, 10, "alias.example.org");
+	tl_add(&rrset, 20, "mx.example.org");
 	parse();
 	all_have_addresses();
 	fact("alias.example.org", MXG_FACT_ALIAS, NULL, 0);
@@ -223,8 +186,8 @@ test_rfc2181_10_3_rewrite_without_canonical_falls_back_to_strip(void **state)
 	assert_int_equal(dec->verdicts[0].action, MXG_RECORD_DROP);
 	assert_true(dec->verdicts[0].rewrite_fell_back);
 	/* Alone, the fallback strip leaves nothing: SERVFAIL. */
-	nitems = 0;
-	rr(10, "alias.example.org");
+	tl_clear(&rrset);
+	tl_add(&rrset, 10, "alias.example.org");
 	parse();
 	fact("alias.example.org", MXG_FACT_ALIAS, NULL, 0);
 	dec = decide();
@@ -239,11 +202,11 @@ test_rfc2181_10_3_rewrite_duplicating_a_kept_record_drops(void **state)
 
 	(void)state;
 	cfg.cname_policy = MXG_POLICY_REWRITE;
-	rr(10, "alias.example.org");
-	rr(10, "REAL.example.org");
-	rr(20, "alias2.example.org");
-	rr(10, "alias3.example.org");
-	rr(30, "alias4.example.org");
+	tl_add(&rrset, 10, "alias.example.org");
+	tl_add(&rrset, 10, "REAL.example.org");
+	tl_add(&rrset, 20, "alias2.example.org");
+	tl_add(&rrset, 10, "alias3.example.org");
+	tl_add(&rrset, 30, "alias4.example.org");
 	parse();
 	all_have_addresses();
 	fact("alias.example.org", MXG_FACT_ALIAS, "real.example.org", 0);
@@ -259,9 +222,9 @@ test_rfc2181_10_3_rewrite_duplicating_a_kept_record_drops(void **state)
 	assert_int_equal(dec->verdicts[3].action, MXG_RECORD_REWRITE);
 	assert_int_equal(dec->verdicts[4].action, MXG_RECORD_REWRITE);
 	/* Two aliases rewritten to the same record: the second is dropped. */
-	nitems = 0;
-	rr(10, "a.example.org");
-	rr(10, "b.example.org");
+	tl_clear(&rrset);
+	tl_add(&rrset, 10, "a.example.org");
+	tl_add(&rrset, 10, "b.example.org");
 	parse();
 	fact("a.example.org", MXG_FACT_ALIAS, "real.example.org", 0);
 	fact("b.example.org", MXG_FACT_ALIAS, "real.example.org", 1);
@@ -279,8 +242,8 @@ test_rfc2181_10_3_servfail_policy(void **state)
 
 	(void)state;
 	cfg.cname_policy = MXG_POLICY_SERVFAIL;
-	rr(10, "mx.example.org");
-	rr(20, "alias.example.org");
+	tl_add(&rrset, 10, "mx.example.org");
+	tl_add(&rrset, 20, "alias.example.org");
 	parse();
 	all_have_addresses();
 	fact("alias.example.org", MXG_FACT_ALIAS, NULL, 0);
@@ -298,7 +261,7 @@ test_log_reports_and_keeps(void **state)
 
 	(void)state;
 	cfg.cname_policy = MXG_POLICY_LOG;
-	rr(10, "alias.example.org");
+	tl_add(&rrset, 10, "alias.example.org");
 	parse();
 	fact("alias.example.org", MXG_FACT_ALIAS, "real.example.org", 0);
 	dec = decide();
@@ -321,10 +284,10 @@ test_off_is_not_checked(void **state)
 	cfg.address_literal_policy = MXG_POLICY_OFF;
 	cfg.dangling_policy = MXG_POLICY_OFF;
 	cfg.null_mx_policy = MXG_POLICY_OFF;
-	rr(10, "alias.example.org");
-	rr(20, "192.0.2.1");
-	rr(30, "gone.example.org");
-	rr(40, ".");
+	tl_add(&rrset, 10, "alias.example.org");
+	tl_add(&rrset, 20, "192.0.2.1");
+	tl_add(&rrset, 30, "gone.example.org");
+	tl_add(&rrset, 40, ".");
 	parse();
 	fact("alias.example.org", MXG_FACT_ALIAS, NULL, 0);
 	fact("gone.example.org", MXG_FACT_NXDOMAIN, NULL, 0);
@@ -342,8 +305,8 @@ test_fail_open_unknown_and_failed_never_change(void **state)
 	(void)state;
 	cfg.cname_policy = MXG_POLICY_SERVFAIL;
 	cfg.dangling_policy = MXG_POLICY_SERVFAIL;
-	rr(10, "unknown.example.org");
-	rr(20, "failed.example.org");
+	tl_add(&rrset, 10, "unknown.example.org");
+	tl_add(&rrset, 20, "failed.example.org");
 	parse();
 	fact("failed.example.org", MXG_FACT_FAILED, NULL, 0);
 	dec = decide();
@@ -361,9 +324,9 @@ test_rfc5321_5_1_dangling_nxdomain_and_nodata(void **state)
 
 	(void)state;
 	cfg.dangling_policy = MXG_POLICY_STRIP;
-	rr(10, "gone.example.org");
-	rr(20, "empty.example.org");
-	rr(30, "mx.example.org");
+	tl_add(&rrset, 10, "gone.example.org");
+	tl_add(&rrset, 20, "empty.example.org");
+	tl_add(&rrset, 30, "mx.example.org");
 	parse();
 	all_have_addresses();
 	fact("gone.example.org", MXG_FACT_NXDOMAIN, NULL, 0);
@@ -383,8 +346,8 @@ test_rfc5321_5_1_address_literal_policies(void **state)
 
 	(void)state;
 	cfg.address_literal_policy = MXG_POLICY_STRIP;
-	rr(10, "192.0.2.1");
-	rr(20, "mx.example.org");
+	tl_add(&rrset, 10, "192.0.2.1");
+	tl_add(&rrset, 20, "mx.example.org");
 	parse();
 	all_have_addresses();
 	dec = decide();
@@ -407,7 +370,7 @@ test_rfc7505_null_mx_alone_is_legit(void **state)
 	(void)state;
 	cfg.cname_policy = cfg.address_literal_policy = MXG_POLICY_SERVFAIL;
 	cfg.dangling_policy = cfg.null_mx_policy = MXG_POLICY_SERVFAIL;
-	rr(0, ".");
+	tl_add(&rrset, 0, ".");
 	parse();
 	dec = decide();
 	assert_int_equal(dec->action, MXG_ACTION_KEEP);
@@ -422,8 +385,8 @@ test_rfc7505_3_null_mx_misuse_policies(void **state)
 
 	(void)state;
 	cfg.null_mx_policy = MXG_POLICY_STRIP;
-	rr(0, ".");
-	rr(10, "mx.example.org");
+	tl_add(&rrset, 0, ".");
+	tl_add(&rrset, 10, "mx.example.org");
 	parse();
 	all_have_addresses();
 	dec = decide();
@@ -431,8 +394,8 @@ test_rfc7505_3_null_mx_misuse_policies(void **state)
 	assert_int_equal(dec->verdicts[0].action, MXG_RECORD_DROP);
 	assert_int_equal(dec->action, MXG_ACTION_CHANGE);
 	/* "10 ." alone: stripping it would leave nothing. */
-	nitems = 0;
-	rr(10, ".");
+	tl_clear(&rrset);
+	tl_add(&rrset, 10, ".");
 	parse();
 	dec = decide();
 	assert_int_equal(dec->action, MXG_ACTION_SERVFAIL);
@@ -452,8 +415,8 @@ test_exempt_domain_and_subdomains_never_changed(void **state)
 	mxg_dname_from_text(exempt_name, "Example.ORG");
 	cfg.exempt = exempt_list;
 	cfg.exempt_count = 1;
-	mxg_dname_from_text(owner, "sub.example.org");
-	rr(10, "alias.example.org");
+	tl_owner(&rrset, "sub.example.org");
+	tl_add(&rrset, 10, "alias.example.org");
 	parse();
 	fact("alias.example.org", MXG_FACT_ALIAS, NULL, 0);
 	dec = decide();
@@ -466,7 +429,7 @@ test_exempt_domain_and_subdomains_never_changed(void **state)
 	    "pref 10 exchange alias.example.org canonical unknown fault "
 	    "alias action exempt");
 	/* A sibling domain is not exempt. */
-	mxg_dname_from_text(owner, "example.net");
+	tl_owner(&rrset, "example.net");
 	parse();
 	fact("alias.example.org", MXG_FACT_ALIAS, NULL, 0);
 	dec = decide();
@@ -482,14 +445,12 @@ test_mixed_faults(void **state)
 
 	(void)state;
 	cfg.dangling_policy = MXG_POLICY_STRIP;
-	rr(10, "alias.example.org");
-	rr(10, "192.0.2.7");
-	memcpy(items[nitems], junk, sizeof(junk));
-	item_ptr[nitems] = items[nitems];
-	item_len[nitems++] = sizeof(junk);
-	rr(20, "gone.example.org");
-	rr(30, "good.example.org");
-	rr(40, "unknown.example.org");
+	tl_add(&rrset, 10, "alias.example.org");
+	tl_add(&rrset, 10, "192.0.2.7");
+	tl_add_raw(&rrset, junk, sizeof(junk));
+	tl_add(&rrset, 20, "gone.example.org");
+	tl_add(&rrset, 30, "good.example.org");
+	tl_add(&rrset, 40, "unknown.example.org");
 	parse();
 	fact("alias.example.org", MXG_FACT_ALIAS, "real.example.org", 0);
 	fact("gone.example.org", MXG_FACT_NXDOMAIN, NULL, 0);
@@ -524,21 +485,21 @@ test_large_set_half_aliases(void **state)
 	for (int i = 0; i < 1100; i++) {
 		snprintf(name, sizeof(name), "%s%d.example.org",
 		    i % 2 ? "alias" : "mx", i);
-		rr((uint16_t)(i % 5), name);
+		tl_add(&rrset, (uint16_t)(i % 5), name);
 	}
 	parse();
 	for (int i = 0; i < MXG_MX_MAX_RECORDS; i++) {
 		struct mxg_fact f = { i % 2 ? MXG_FACT_ALIAS : MXG_FACT_ADDRESSES,
 		    1, 0, NULL };
 
-		mxg_answer_set_fact(an.answer, (size_t)i, &f);
+		mxg_answer_set_fact(an->answer, (size_t)i, &f);
 	}
 	dec = decide();
 	assert_int_equal(dec->action, MXG_ACTION_CHANGE);
 	assert_int_equal(dec->dropped, MXG_MX_MAX_RECORDS / 2);
 	/* Kept half plus the records beyond the bound, untouched. */
 	assert_int_equal(dec->served, 1100 - MXG_MX_MAX_RECORDS / 2);
-	assert_int_equal(an.answer->overflow, 1100 - MXG_MX_MAX_RECORDS);
+	assert_int_equal(an->answer->overflow, 1100 - MXG_MX_MAX_RECORDS);
 }
 
 static void
@@ -548,7 +509,7 @@ test_log_line_escapes_and_truncates(void **state)
 
 	(void)state;
 	cfg.cname_policy = MXG_POLICY_LOG;
-	rr(10, "evil\\010mxguard:\\032forged.example.org");
+	tl_add(&rrset, 10, "evil\\010mxguard:\\032forged.example.org");
 	parse();
 	fact("evil\\010mxguard:\\032forged.example.org", MXG_FACT_ALIAS,
 	    NULL, 0);
@@ -556,7 +517,7 @@ test_log_line_escapes_and_truncates(void **state)
 	assert_string_equal(line(), "answer example.org kept; pref 10 exchange "
 	    "evil\\010mxguard:\\032forged.example.org canonical unknown "
 	    "fault alias action log");
-	mxg_decision_render(small, sizeof(small), an.answer, an.decision);
+	mxg_decision_render(small, sizeof(small), an->answer, an->decision);
 	assert_string_equal(small, "answer example.org kept; pref 10 exchange ...");
 	assert_true(strlen(small) < sizeof(small));
 }
@@ -568,13 +529,13 @@ test_decision_memory_is_checked(void **state)
 	struct mxg_decision *dec;
 
 	(void)state;
-	rr(10, "a.example.org");
-	rr(20, "b.example.org");
+	tl_add(&rrset, 10, "a.example.org");
+	tl_add(&rrset, 20, "b.example.org");
 	parse();
 	assert_null(mxg_decision_init(small, mxg_decision_size(1) - 1, 1));
 	dec = mxg_decision_init(small, sizeof(small), 1);
 	assert_non_null(dec);
-	assert_false(mxg_decide(dec, &cfg, an.answer));
+	assert_false(mxg_decide(dec, &cfg, an->answer));
 	assert_string_equal(mxg_action_name(MXG_ACTION_SERVFAIL), "servfail");
 }
 
@@ -582,7 +543,8 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-#define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+#define T(name) cmocka_unit_test_prestate_setup_teardown(name, setup, \
+    tl_teardown, &rrset)
 		T(test_clean_answer_is_kept),
 		T(test_rfc2181_10_3_alias_stripped),
 		T(test_rfc2181_10_3_strip_leaving_nothing_is_servfail),

@@ -19,9 +19,7 @@
 #include "mxguard/dname.h"
 #include "mxguard/config.h"
 #include "mxguard/stats.h"
-
-#define ITEM_MAX	(4 + MXG_DNAME_MAXLEN)
-#define MAX_MX		8
+#include "testlib.h"
 
 /* Address count of an exchange in a test answer; <= 0 for other facts. */
 #define NX		(-1)
@@ -34,28 +32,15 @@ struct mx {
 	int addresses;		/* > 0: that many A records; else NX... */
 };
 
-/* An analysed answer with all the memory it points into. */
-struct built {
-	struct mxg_analysis an;
-	void *mem;
-	uint8_t owner[MXG_DNAME_MAXLEN];
-	size_t owner_len;
-	uint8_t items[MAX_MX][ITEM_MAX];
-	const uint8_t *item_ptr[MAX_MX];
-	size_t item_len[MAX_MX];
-};
-
 static struct mxg_settings cfg;
-static struct built scratch;
+static struct tl_answer scratch;	/* the answer recorded last */
 static struct mxg_stats *st;
 
 static int
 setup(void **state)
 {
 	(void)state;
-	/* The built-in defaults, with every exchange looked up. */
-	mxg_settings_defaults(&cfg);
-	cfg.max_exchanges = 64;
+	tl_settings(&cfg);
 	return 0;
 }
 
@@ -65,8 +50,7 @@ teardown(void **state)
 	(void)state;
 	mxg_stats_free(st);
 	st = NULL;
-	free(scratch.mem);
-	scratch.mem = NULL;
+	tl_free(&scratch);
 	return 0;
 }
 
@@ -87,34 +71,25 @@ fact_of(int addresses)
 
 /* Build and run the analysis of an answer for domain from n records. */
 static const struct mxg_analysis *
-analyse_into(struct built *b, const char *domain, const struct mx *mx,
+analyse_into(struct tl_answer *b, const char *domain, const struct mx *mx,
     size_t n)
 {
-	size_t i, size = mxg_analysis_size(n);
+	struct mxg_analysis *an;
+	size_t i;
 
-	b->owner_len = mxg_dname_from_text(b->owner, domain);
-	assert_true(b->owner_len > 0);
-	for (i = 0; i < n; i++) {
-		uint8_t wire[MXG_DNAME_MAXLEN];
-
-		assert_true(mxg_dname_from_text(wire, mx[i].exchange) > 0);
-		b->item_len[i] = mxg_mx_item_build(b->items[i], ITEM_MAX,
-		    mx[i].preference, wire);
-		b->item_ptr[i] = b->items[i];
-	}
-	free(b->mem);
-	b->mem = malloc(size);
-	assert_true(mxg_analysis_init(&b->an, b->mem, size, n));
-	assert_true(mxg_answer_parse(b->an.answer, b->owner, b->owner_len,
-	    b->item_ptr, b->item_len, n, cfg.max_exchanges));
+	tl_owner(b, domain);
+	tl_clear(b);
+	for (i = 0; i < n; i++)
+		tl_add(b, mx[i].preference, mx[i].exchange);
+	an = tl_analysis(b, cfg.max_exchanges);
 	for (i = 0; i < n; i++) {
 		struct mxg_fact f = fact_of(mx[i].addresses);
 
-		mxg_answer_set_fact(b->an.answer,
-		    b->an.answer->records[i].exchange_index, &f);
+		mxg_answer_set_fact(an->answer,
+		    an->answer->records[i].exchange_index, &f);
 	}
-	assert_true(mxg_analysis_run(&b->an, &cfg));
-	return &b->an;
+	assert_true(mxg_analysis_run(an, &cfg));
+	return an;
 }
 
 /* Shapes of answer used throughout. */
@@ -469,7 +444,7 @@ test_memory(void **state)
 
 struct worker {
 	int id;
-	struct built domain[THREAD_DOMAINS];
+	struct tl_answer domain[THREAD_DOMAINS];
 };
 
 /* One analysis per domain, made before the threads start. */
@@ -499,7 +474,7 @@ run_worker(void *arg)
 	int i;
 
 	for (i = 0; i < THREAD_OPS; i++) {
-		struct built *b = &w->domain[(i + w->id) % THREAD_DOMAINS];
+		struct tl_answer *b = &w->domain[(i + w->id) % THREAD_DOMAINS];
 
 		/* Every domain: one round of records, then three of hits. */
 		if ((i / THREAD_DOMAINS) % 4 == 0)
@@ -529,10 +504,8 @@ run_two_threads(size_t max_domains)
 	for (i = 0; i < 2; i++)
 		pthread_join(t[i], NULL);
 	for (i = 0; i < 2; i++)
-		for (j = 0; j < THREAD_DOMAINS; j++) {
-			free(w[i].domain[j].mem);
-			w[i].domain[j].mem = NULL;
-		}
+		for (j = 0; j < THREAD_DOMAINS; j++)
+			tl_free(&w[i].domain[j]);
 }
 
 static void
