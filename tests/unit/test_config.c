@@ -117,6 +117,15 @@ load(const char *path, unsigned flags)
 	return mxg_config_load(path, flags, collect, &errs);
 }
 
+/* Loading path must fail with exactly the one error want. */
+static void
+load_fails(const char *path, const char *want)
+{
+	assert_null(load(path, 0));
+	assert_int_equal(errs.count, 1);
+	assert_string_equal(errs.line[0], want);
+}
+
 static void
 remove_tree(const char *dir)
 {
@@ -292,29 +301,30 @@ test_bad_words(void **state)
 	    "(expected off, log, strip or servfail)", NULL);
 }
 
+/* text must parse, to these three numbers. */
+static void
+assert_numbers(const char *text, unsigned max_exchanges,
+    unsigned long stats_interval, unsigned long stats_max_domains)
+{
+	struct mxg_settings *s = parse_ok(text);
+
+	assert_int_equal(s->max_exchanges, max_exchanges);
+	assert_int_equal(s->stats_interval, stats_interval);
+	assert_int_equal(s->stats_max_domains, stats_max_domains);
+	mxg_config_free(s);
+}
+
 static void
 test_number_bounds(void **state)
 {
-	struct mxg_settings *s;
-
 	(void)state;
-	s = parse_ok("mxguard:\nmax-exchanges: 1\nstats-interval: 0\n"
-	    "stats-max-domains: 1\n");
-	assert_int_equal(s->max_exchanges, 1);
-	assert_int_equal(s->stats_interval, 0);
-	assert_int_equal(s->stats_max_domains, 1);
-	mxg_config_free(s);
-
-	s = parse_ok("mxguard:\nmax-exchanges: 64\nstats-interval: 604800\n"
-	    "stats-max-domains: 10000000\n");
-	assert_int_equal(s->max_exchanges, MXG_MAX_EXCHANGES_MAX);
-	assert_int_equal(s->stats_interval, MXG_STATS_INTERVAL_MAX);
-	assert_int_equal(s->stats_max_domains, MXG_STATS_MAX_DOMAINS_MAX);
-	mxg_config_free(s);
-
-	s = parse_ok("mxguard:\nmax-exchanges: 007\n");
-	assert_int_equal(s->max_exchanges, 7);
-	mxg_config_free(s);
+	assert_numbers("mxguard:\nmax-exchanges: 1\nstats-interval: 0\n"
+	    "stats-max-domains: 1\n", 1, 0, 1);
+	assert_numbers("mxguard:\nmax-exchanges: 64\nstats-interval: 604800\n"
+	    "stats-max-domains: 10000000\n", MXG_MAX_EXCHANGES_MAX,
+	    MXG_STATS_INTERVAL_MAX, MXG_STATS_MAX_DOMAINS_MAX);
+	/* leading zeros are decimal; the others keep their defaults */
+	assert_numbers("mxguard:\nmax-exchanges: 007\n", 7, 300, 10000);
 
 	parse_fails("mxguard:\nmax-exchanges: 0\nmax-exchanges: 65\n",
 	    "t.conf:2: max-exchanges: 0 is out of range 1..64",
@@ -846,11 +856,9 @@ test_load_files(void **state)
 	assert_int_equal(errs.count, 0);
 	mxg_config_free(s);
 
-	assert_null(load(missing, 0));
 	snprintf(want, sizeof(want), "%s:0: cannot open: %s", missing,
 	    strerror(ENOENT));
-	assert_int_equal(errs.count, 1);
-	assert_string_equal(errs.line[0], want);
+	load_fails(missing, want);
 
 	/* a directory is not a file, even with MISSING_OK */
 	assert_null(load(tmpdir, MXG_CONF_MISSING_OK));
@@ -942,19 +950,15 @@ test_include_errors(void **state)
 	(void)state;
 	/* a file including itself, and a loop over two files */
 	path = write_file("self.conf", "mxguard:\ninclude: self.conf\n");
-	assert_null(load(path, 0));
 	snprintf(want[0], sizeof(want[0]), "%s:2: include loop: '%s/self.conf'"
 	    " is already being read", path, tmpdir);
-	assert_int_equal(errs.count, 1);
-	assert_string_equal(errs.line[0], want[0]);
+	load_fails(path, want[0]);
 
 	write_file("loop-b.conf", "\ninclude: loop-a.conf\n");
 	path = write_file("loop-a.conf", "mxguard:\ninclude: loop-b.conf\n");
-	assert_null(load(path, 0));
 	snprintf(want[0], sizeof(want[0]), "%s/loop-b.conf:2: include loop: "
 	    "'%s/loop-a.conf' is already being read", tmpdir, tmpdir);
-	assert_int_equal(errs.count, 1);
-	assert_string_equal(errs.line[0], want[0]);
+	load_fails(path, want[0]);
 
 	/* the same file twice, not nested, is no loop (but a duplicate) */
 	write_file("once.conf", "prefetch: off\n");
@@ -974,14 +978,12 @@ test_include_errors(void **state)
 		    "mxguard:\n" : body);
 	}
 	snprintf(chain, sizeof(chain), "%s/chain-0.conf", tmpdir);
-	assert_null(load(chain, 0));
-	/* the missing clause follows from the error: not reported again */
-	assert_int_equal(errs.count, 1);
 	snprintf(want[0], sizeof(want[0]), "%s/chain-%d.conf:1: include "
 	    "'%s/chain-%d.conf': nested more than %d deep", tmpdir,
 	    MXG_CONF_INCLUDE_DEPTH, tmpdir, MXG_CONF_INCLUDE_DEPTH + 1,
 	    MXG_CONF_INCLUDE_DEPTH);
-	assert_string_equal(errs.line[0], want[0]);
+	/* the missing clause follows from the error: not reported again */
+	load_fails(chain, want[0]);
 
 	/* one less is fine */
 	snprintf(chain, sizeof(chain), "%s/chain-1.conf", tmpdir);
@@ -1018,11 +1020,9 @@ test_include_many_files(void **state)
 		write_file(name, "# empty\n");
 	}
 	path = write_file("many.conf", "mxguard:\ninclude: many/*.conf\n");
-	assert_null(load(path, 0));
-	assert_int_equal(errs.count, 1);
 	snprintf(want, sizeof(want), "%s:2: too many files (more than %d)",
 	    path, MXG_CONF_FILES_MAX);
-	assert_string_equal(errs.line[0], want);
+	load_fails(path, want);
 }
 
 static void
@@ -1044,54 +1044,59 @@ test_include_from_memory(void **state)
 
 /* ---- where the file is ---- */
 
-static void
-assert_locate(const char *env, const char *dir, const char *chroot,
-    enum mxg_config_origin origin, const char *want)
-{
-	char out[PATH_MAX];
-
-	assert_int_equal(mxg_config_locate(out, sizeof(out), env, dir, chroot),
-	    origin);
-	assert_string_equal(out, want);
-}
+/* mxg_config_locate(env, dir, chroot) gives origin, and want as path. */
+static const struct locate_case {
+	const char *env, *dir, *chroot;
+	enum mxg_config_origin origin;
+	const char *want;
+} locate_cases[] = {
+	{ NULL, NULL, NULL, MXG_CONF_ORIGIN_NONE, "" },
+	{ "", "", "", MXG_CONF_ORIGIN_NONE, "" },
+	{ "/etc/mx.conf", "/etc/unbound", NULL,
+	    MXG_CONF_ORIGIN_ENV, "/etc/mx.conf" },
+	{ "", "/etc/unbound", NULL,
+	    MXG_CONF_ORIGIN_DIRECTORY, "/etc/unbound/mxguard.conf" },
+	{ NULL, "/etc/unbound/", "",
+	    MXG_CONF_ORIGIN_DIRECTORY, "/etc/unbound/mxguard.conf" },
+	{ "rel.conf", NULL, "/var/unbound", MXG_CONF_ORIGIN_ENV, "rel.conf" },
+	{ NULL, ".", NULL, MXG_CONF_ORIGIN_DIRECTORY, "./mxguard.conf" },
+	{ NULL, "etc", "/var/unbound",
+	    MXG_CONF_ORIGIN_DIRECTORY, "etc/mxguard.conf" },
+	/* under the chroot: relative to it, since init runs after chroot */
+	{ NULL, "/var/unbound/etc", "/var/unbound",
+	    MXG_CONF_ORIGIN_DIRECTORY, "/etc/mxguard.conf" },
+	{ NULL, "/var/unbound/etc/", "/var/unbound/",
+	    MXG_CONF_ORIGIN_DIRECTORY, "/etc/mxguard.conf" },
+	{ NULL, "/var/unbound", "/var/unbound",
+	    MXG_CONF_ORIGIN_DIRECTORY, "/mxguard.conf" },
+	{ "/var/unbound/etc/mx.conf", "/x", "/var/unbound",
+	    MXG_CONF_ORIGIN_ENV, "/etc/mx.conf" },
+	/* a mere common prefix is not "under" */
+	{ NULL, "/var/unbound2/etc", "/var/unbound",
+	    MXG_CONF_ORIGIN_DIRECTORY, "/var/unbound2/etc/mxguard.conf" },
+	{ NULL, "/etc/unbound", "/var/unbound",
+	    MXG_CONF_ORIGIN_DIRECTORY, "/etc/unbound/mxguard.conf" },
+	/* a chroot of "/" changes nothing */
+	{ NULL, "/etc/unbound", "/",
+	    MXG_CONF_ORIGIN_DIRECTORY, "/etc/unbound/mxguard.conf" },
+};
 
 static void
 test_locate(void **state)
 {
-	char small[16];
+	char out[PATH_MAX], small[16];
+	size_t i;
 
 	(void)state;
-	assert_locate(NULL, NULL, NULL, MXG_CONF_ORIGIN_NONE, "");
-	assert_locate("", "", "", MXG_CONF_ORIGIN_NONE, "");
-	assert_locate("/etc/mx.conf", "/etc/unbound", NULL,
-	    MXG_CONF_ORIGIN_ENV, "/etc/mx.conf");
-	assert_locate("", "/etc/unbound", NULL,
-	    MXG_CONF_ORIGIN_DIRECTORY, "/etc/unbound/mxguard.conf");
-	assert_locate(NULL, "/etc/unbound/", "",
-	    MXG_CONF_ORIGIN_DIRECTORY, "/etc/unbound/mxguard.conf");
-	assert_locate("rel.conf", NULL, "/var/unbound",
-	    MXG_CONF_ORIGIN_ENV, "rel.conf");
-	assert_locate(NULL, ".", NULL, MXG_CONF_ORIGIN_DIRECTORY,
-	    "./mxguard.conf");
-	assert_locate(NULL, "etc", "/var/unbound", MXG_CONF_ORIGIN_DIRECTORY,
-	    "etc/mxguard.conf");
-	/* under the chroot: relative to it, since init runs after chroot */
-	assert_locate(NULL, "/var/unbound/etc", "/var/unbound",
-	    MXG_CONF_ORIGIN_DIRECTORY, "/etc/mxguard.conf");
-	assert_locate(NULL, "/var/unbound/etc/", "/var/unbound/",
-	    MXG_CONF_ORIGIN_DIRECTORY, "/etc/mxguard.conf");
-	assert_locate(NULL, "/var/unbound", "/var/unbound",
-	    MXG_CONF_ORIGIN_DIRECTORY, "/mxguard.conf");
-	assert_locate("/var/unbound/etc/mx.conf", "/x", "/var/unbound",
-	    MXG_CONF_ORIGIN_ENV, "/etc/mx.conf");
-	/* a mere common prefix is not "under" */
-	assert_locate(NULL, "/var/unbound2/etc", "/var/unbound",
-	    MXG_CONF_ORIGIN_DIRECTORY, "/var/unbound2/etc/mxguard.conf");
-	assert_locate(NULL, "/etc/unbound", "/var/unbound",
-	    MXG_CONF_ORIGIN_DIRECTORY, "/etc/unbound/mxguard.conf");
-	/* a chroot of "/" changes nothing */
-	assert_locate(NULL, "/etc/unbound", "/",
-	    MXG_CONF_ORIGIN_DIRECTORY, "/etc/unbound/mxguard.conf");
+	for (i = 0; i < sizeof(locate_cases) / sizeof(locate_cases[0]); i++) {
+		const struct locate_case *c = &locate_cases[i];
+
+		/* junk first: a path left unwritten shows */
+		memset(out, 'x', sizeof(out));
+		assert_int_equal(mxg_config_locate(out, sizeof(out), c->env,
+		    c->dir, c->chroot), c->origin);
+		assert_string_equal(out, c->want);
+	}
 	/* too long for the buffer: said so, never cut */
 	assert_int_equal(mxg_config_locate(small, sizeof(small), NULL,
 	    "/etc/unbound", NULL), MXG_CONF_ORIGIN_TOO_LONG);
