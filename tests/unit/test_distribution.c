@@ -5,10 +5,8 @@
  * duplicates, what the policy removed, the log line, the fingerprint
  * and the compact copy the stats keep.
  *
- * Answers are written as one string: "10 mx1.example.org=2/1, 20 b"
- * where "=A/AAAA" gives address counts, "=nx", "=nodata", "=fail",
- * "=alias" or "=alias:canonical" other facts, and no "=" leaves the
- * exchange unknown.
+ * Answers are written as one string, in the notation of testlib.h:
+ * "10 mx1.example.org=2/1, 20 b".
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -24,12 +22,9 @@
 #include "mxguard/distribution.h"
 #include "testlib.h"
 
-#define MAX_ITEMS	1100
-
 /* The answer under test and its analysis. */
 static struct tl_answer rrset;
 static struct mxg_analysis *an;
-static uint8_t canon[MAX_ITEMS][MXG_DNAME_MAXLEN];
 static struct mxg_settings cfg;
 static char out[65536];
 
@@ -41,64 +36,13 @@ setup(void **state)
 	return tl_setup(state);
 }
 
-/* The fact written after "=" in a spec. */
-static struct mxg_fact
-parse_fact(const char *text, uint8_t *canonical)
-{
-	struct mxg_fact f = { MXG_FACT_UNKNOWN, 0, 0, NULL };
-
-	if (strcmp(text, "nx") == 0)
-		f.kind = MXG_FACT_NXDOMAIN;
-	else if (strcmp(text, "nodata") == 0)
-		f.kind = MXG_FACT_NODATA;
-	else if (strcmp(text, "fail") == 0)
-		f.kind = MXG_FACT_FAILED;
-	else if (strncmp(text, "alias", 5) == 0) {
-		f.kind = MXG_FACT_ALIAS;
-		if (text[5] == ':' &&
-		    mxg_dname_from_text(canonical, text + 6) > 0)
-			f.canonical = canonical;
-	} else if (sscanf(text, "%u/%u", &f.a_count, &f.aaaa_count) == 2)
-		f.kind = MXG_FACT_ADDRESSES;
-	return f;
-}
-
-/* Parse, set the facts, decide and distribute a spec. */
+/* Parse a spec with its facts, decide and distribute it. */
 static struct mxg_distribution *
 analyse(const char *spec)
 {
-	static char copy[65536];
-	static char *facts[MAX_ITEMS];
-	size_t n = 0;
-	char *entry, *save;
-
 	tl_clear(&rrset);
-	snprintf(copy, sizeof(copy), "%s", spec);
-	for (entry = strtok_r(copy, ",", &save); entry != NULL;
-	    entry = strtok_r(NULL, ",", &save), n++) {
-		unsigned preference;
-		char name[300];
-		char *eq;
-
-		assert_int_equal(sscanf(entry, " %u %299s", &preference, name), 2);
-		eq = strchr(name, '=');
-		facts[n] = NULL;
-		if (eq != NULL) {
-			*eq = '\0';
-			facts[n] = strstr(entry, "=") + 1;
-		}
-		tl_add(&rrset, (uint16_t)preference, name);
-	}
+	tl_spec(&rrset, spec);
 	an = tl_analysis(&rrset, cfg.max_exchanges);
-	for (size_t i = 0; i < n && i < an->answer->record_count; i++) {
-		const struct mxg_record *rec = &an->answer->records[i];
-		struct mxg_fact f;
-
-		if (facts[i] == NULL || rec->exchange == NULL)
-			continue;
-		f = parse_fact(facts[i], canon[i]);
-		mxg_answer_set_fact(an->answer, rec->exchange_index, &f);
-	}
 	assert_true(mxg_analysis_run(an, &cfg));
 	return an->distribution;
 }
