@@ -21,17 +21,6 @@
 #include "mxguard/stats.h"
 #include "testlib.h"
 
-/* Address count of an exchange in a test answer; <= 0 for other facts. */
-#define NX		(-1)
-#define ALIAS		(-2)
-#define UNKNOWN		0
-
-struct mx {
-	uint16_t preference;
-	const char *exchange;
-	int addresses;		/* > 0: that many A records; else NX... */
-};
-
 static struct mxg_settings cfg;
 static struct tl_answer scratch;	/* the answer recorded last */
 static struct mxg_stats *st;
@@ -56,61 +45,29 @@ teardown(void **state)
 	return 0;
 }
 
-static struct mxg_fact
-fact_of(int addresses)
-{
-	struct mxg_fact f = { MXG_FACT_UNKNOWN, 0, 0, NULL };
-
-	if (addresses > 0) {
-		f.kind = MXG_FACT_ADDRESSES;
-		f.a_count = (unsigned)addresses;
-	} else if (addresses == NX)
-		f.kind = MXG_FACT_NXDOMAIN;
-	else if (addresses == ALIAS)
-		f.kind = MXG_FACT_ALIAS;
-	return f;
-}
-
-/* Build and run the analysis of an answer for domain from n records. */
+/* Build and run the analysis of an answer for domain. */
 static const struct mxg_analysis *
-analyse_into(struct tl_answer *b, const char *domain, const struct mx *mx,
-    size_t n)
+analyse_into(struct tl_answer *b, const char *domain, const char *spec)
 {
 	struct mxg_analysis *an;
-	size_t i;
 
 	tl_owner(b, domain);
 	tl_clear(b);
-	for (i = 0; i < n; i++)
-		tl_add(b, mx[i].preference, mx[i].exchange);
+	tl_spec(b, spec);
 	an = tl_analysis(b, cfg.max_exchanges);
-	for (i = 0; i < n; i++) {
-		struct mxg_fact f = fact_of(mx[i].addresses);
-
-		mxg_answer_set_fact(an->answer,
-		    an->answer->records[i].exchange_index, &f);
-	}
 	assert_true(mxg_analysis_run(an, &cfg));
 	return an;
 }
 
-/* Shapes of answer used throughout. */
-static const struct mx single[] = { { 10, "mx.example.org", 1 } };
-static const struct mx balanced[] = {
-	{ 10, "mx1.example.org", 2 }, { 10, "mx2.example.org", 1 }
-};
-static const struct mx with_backup[] = {
-	{ 10, "mx1.example.org", 1 }, { 20, "backup.example.org", 1 }
-};
-static const struct mx null_mx[] = { { 0, ".", UNKNOWN } };
-static const struct mx with_alias[] = {
-	{ 10, "mx1.example.org", 1 }, { 10, "alias.example.org", ALIAS }
-};
-static const struct mx dangling[] = {
-	{ 10, "mx1.example.org", 1 }, { 20, "gone.example.org", NX }
-};
-
-#define NMX(shape)	(sizeof(shape) / sizeof((shape)[0]))
+/* Shapes of answer used throughout, in the notation of testlib.h. */
+static const char single[] = "10 mx.example.org=1/0";
+static const char balanced[] = "10 mx1.example.org=2/0, 10 mx2.example.org=1/0";
+static const char with_backup[] =
+    "10 mx1.example.org=1/0, 20 backup.example.org=1/0";
+static const char null_mx[] = "0 .";
+static const char with_alias[] =
+    "10 mx1.example.org=1/0, 10 alias.example.org=alias";
+static const char dangling[] = "10 mx1.example.org=1/0, 20 gone.example.org=nx";
 
 /* The table under test, and the shard its tests write to. */
 static void
@@ -121,15 +78,13 @@ new_table(size_t shards, size_t max_domains)
 	sh = mxg_stats_shard(st, 0);
 }
 
+/* Record the answer shape for domain, at now; true if new or changed. */
 static bool
-record(const char *domain, const struct mx *mx, size_t n, time_t now)
+record(const char *domain, const char *shape, time_t now)
 {
-	return mxg_stats_record(st, sh, analyse_into(&scratch, domain, mx, n),
+	return mxg_stats_record(st, sh, analyse_into(&scratch, domain, shape),
 	    now);
 }
-
-#define RECORD(domain, shape, now) \
-	record((domain), (shape), NMX(shape), (now))
 
 static void
 cache_hit(const char *domain, time_t now)
@@ -229,9 +184,9 @@ test_record_counts(void **state)
 
 	(void)state;
 	new_table(1, 10);
-	RECORD("example.org", with_alias, 100);	/* strip: changed */
-	RECORD("example.org", with_alias, 110);
-	RECORD("other.example", dangling, 120);	/* log: kept */
+	record("example.org", with_alias, 100);	/* strip: changed */
+	record("example.org", with_alias, 110);
+	record("other.example", dangling, 120);	/* log: kept */
 	snapshot(&snap, 0);
 	assert_int_equal(snap.counter[MXG_STAT_ANSWERS_RESOLVED], 3);
 	assert_int_equal(snap.counter[MXG_STAT_ANSWERS_CACHED], 0);
@@ -264,7 +219,7 @@ test_cache_hit(void **state)
 	/* Unknown domain: counted, never inserted. */
 	cache_hit("example.org", 50);
 	assert_false(tracked("example.org", NULL));
-	RECORD("example.org", single, 100);
+	record("example.org", single, 100);
 	cache_hit("Example.ORG", 200);
 	cache_hit("example.org", 300);
 	/* A malformed owner is counted and ignored. */
@@ -285,14 +240,14 @@ test_changed_signal(void **state)
 
 	(void)state;
 	new_table(1, 10);
-	assert_true(RECORD("example.org", balanced, 1));	/* new */
-	assert_false(RECORD("example.org", balanced, 2));
-	assert_false(RECORD("EXAMPLE.ORG", balanced, 3));
-	assert_true(RECORD("example.org", with_backup, 4)); /* changed */
-	assert_false(RECORD("example.org", with_backup, 5));
-	assert_true(RECORD("example.org", balanced, 6));	/* back */
+	assert_true(record("example.org", balanced, 1));	/* new */
+	assert_false(record("example.org", balanced, 2));
+	assert_false(record("EXAMPLE.ORG", balanced, 3));
+	assert_true(record("example.org", with_backup, 4)); /* changed */
+	assert_false(record("example.org", with_backup, 5));
+	assert_true(record("example.org", balanced, 6));	/* back */
 	/* Another domain with the same shape is new to the table. */
-	assert_true(RECORD("example.net", balanced, 7));
+	assert_true(record("example.net", balanced, 7));
 }
 
 static void
@@ -302,18 +257,18 @@ test_eviction_order(void **state)
 
 	(void)state;
 	new_table(1, 3);
-	RECORD("a.example", single, 1);
-	RECORD("b.example", single, 2);
-	RECORD("c.example", single, 3);
+	record("a.example", single, 1);
+	record("b.example", single, 2);
+	record("c.example", single, 3);
 	cache_hit("a.example", 4);		/* a is now the newest */
-	RECORD("d.example", single, 5);	/* evicts b */
+	record("d.example", single, 5);	/* evicts b */
 	assert_false(tracked("b.example", NULL));
 	assert_true(tracked("a.example", NULL));
-	RECORD("c.example", single, 6);	/* now c, d, a */
-	RECORD("e.example", single, 7);	/* evicts a */
+	record("c.example", single, 6);	/* now c, d, a */
+	record("e.example", single, 7);	/* evicts a */
 	assert_false(tracked("a.example", NULL));
 	assert_true(tracked("d.example", NULL));
-	RECORD("f.example", single, 8);	/* evicts d */
+	record("f.example", single, 8);	/* evicts d */
 	assert_false(tracked("d.example", NULL));
 	assert_true(tracked("c.example", NULL));
 	assert_true(tracked("e.example", NULL));
@@ -324,7 +279,7 @@ test_eviction_order(void **state)
 	assert_string_equal(classes(&snap),
 	    "single 3 balanced 0 backup 0 null-mx 0 faults 0");
 	/* An evicted domain that comes back is new again. */
-	assert_true(RECORD("a.example", single, 9));
+	assert_true(record("a.example", single, 9));
 }
 
 static void
@@ -336,7 +291,7 @@ test_table_of_one(void **state)
 	(void)state;
 	new_table(1, 1);
 	for (i = 0; i < 5; i++) {
-		assert_true(RECORD(i % 2 ? "odd.example" : "even.example",
+		assert_true(record(i % 2 ? "odd.example" : "even.example",
 		    single, i));
 	}
 	snapshot(&snap, 10);
@@ -354,24 +309,24 @@ test_aggregates(void **state)
 
 	(void)state;
 	new_table(1, 4);
-	RECORD("single.example", single, 1);
-	RECORD("balanced.example", balanced, 2);
-	RECORD("backup.example", with_backup, 3);
-	RECORD("null.example", null_mx, 4);
+	record("single.example", single, 1);
+	record("balanced.example", balanced, 2);
+	record("backup.example", with_backup, 3);
+	record("null.example", null_mx, 4);
 	snapshot(&snap, 0);
 	assert_string_equal(classes(&snap),
 	    "single 1 balanced 1 backup 1 null-mx 1 faults 0");
 
 	/* A domain changes shape: it moves class. */
-	RECORD("single.example", balanced, 5);
+	record("single.example", balanced, 5);
 	/* A dangling backup is no backup, but it is a fault. */
-	RECORD("backup.example", dangling, 6);
+	record("backup.example", dangling, 6);
 	snapshot(&snap, 0);
 	assert_string_equal(classes(&snap),
 	    "single 1 balanced 2 backup 0 null-mx 1 faults 1");
 
 	/* The oldest (balanced.example) goes: its class count with it. */
-	RECORD("alias.example", with_alias, 7);
+	record("alias.example", with_alias, 7);
 	snapshot(&snap, 0);
 	assert_false(tracked("balanced.example", NULL));
 	/* Alias stripped: one usable exchange left, no backup. */
@@ -387,10 +342,10 @@ test_top(void **state)
 
 	(void)state;
 	new_table(1, 100);
-	RECORD("b.example", balanced, 1);
-	RECORD("a.example", single, 1);
-	RECORD("c.example", with_backup, 1);
-	RECORD("quiet.example", single, 1);
+	record("b.example", balanced, 1);
+	record("a.example", single, 1);
+	record("c.example", with_backup, 1);
+	record("quiet.example", single, 1);
 	for (i = 0; i < 5; i++)
 		cache_hit("c.example", 2);
 	cache_hit("a.example", 2);
@@ -406,7 +361,7 @@ test_top(void **state)
 	assert_int_equal(snap.top[0].distribution->count, 2);
 
 	/* The snapshot's distribution outlives its replacement. */
-	RECORD("c.example", single, 3);
+	record("c.example", single, 3);
 	assert_int_equal(snap.top[0].distribution->count, 2);
 	assert_true(mxg_dname_equal(snap.top[0].distribution->owner,
 	    (const uint8_t *)"\1c\7example"));
@@ -427,19 +382,19 @@ test_memory(void **state)
 	(void)state;
 	new_table(2, 2);
 	empty = mxg_stats_memory(st);
-	RECORD("a.example", single, 1);
+	record("a.example", single, 1);
 	one = mxg_stats_memory(st);
 	assert_true(one > empty);
-	RECORD("b.example", single, 1);
+	record("b.example", single, 1);
 	two = mxg_stats_memory(st);
 	assert_int_equal(two - one, one - empty);
 	/* Bounded: a third domain replaces one of the same size. */
-	RECORD("c.example", single, 1);
+	record("c.example", single, 1);
 	assert_int_equal(mxg_stats_memory(st), two);
 	/* A larger distribution costs more; the smaller one is given back. */
-	RECORD("c.example", balanced, 1);
+	record("c.example", balanced, 1);
 	assert_true(mxg_stats_memory(st) > two);
-	RECORD("c.example", single, 1);
+	record("c.example", single, 1);
 	assert_int_equal(mxg_stats_memory(st), two);
 }
 
@@ -463,12 +418,8 @@ prepare_worker(struct worker *w)
 		char name[64];
 
 		snprintf(name, sizeof(name), "d%d.example", i);
-		if (i % 2)
-			analyse_into(&w->domain[i], name, balanced,
-			    NMX(balanced));
-		else
-			analyse_into(&w->domain[i], name, with_backup,
-			    NMX(with_backup));
+		analyse_into(&w->domain[i], name,
+		    i % 2 ? balanced : with_backup);
 	}
 }
 
@@ -486,7 +437,8 @@ run_worker(void *arg)
 		if ((i / THREAD_DOMAINS) % 4 == 0)
 			mxg_stats_record(st, mine, &b->an, i);
 		else
-			mxg_stats_cache_hit(st, mine, b->owner, b->owner_len, i);
+			mxg_stats_cache_hit(st, mine, b->owner, b->owner_len,
+			    i);
 		mxg_stats_add(mine, MXG_STAT_PREFETCHES, 1);
 	}
 	return NULL;
