@@ -18,10 +18,12 @@
 #include "mxguard/distribution.h"
 #include "testlib.h"
 
-/* The answer under test, item by item, and its analysis. */
+/*
+ * The answer under test, written in the notation of testlib.h (every
+ * exchange that should simply work has "=1/0"), and its analysis.
+ */
 static struct tl_answer rrset;
 static struct mxg_analysis *an;
-static uint8_t canon[8][MXG_DNAME_MAXLEN];	/* canonical names of facts */
 static uint8_t exempt_name[MXG_DNAME_MAXLEN];
 static uint8_t *exempt_list[1] = { exempt_name };
 static struct mxg_settings cfg;
@@ -34,47 +36,20 @@ setup(void **state)
 	return tl_setup(state);
 }
 
-static struct mxg_answer *
-parse(void)
-{
-	an = tl_analysis(&rrset, cfg.max_exchanges);
-	return an->answer;
-}
-
-/* Give exchange `name` a fact; canonical text in slot `slot` if any. */
-static void
-fact(const char *name, enum mxg_fact_kind kind, const char *canonical,
-    int slot)
-{
-	uint8_t wire[MXG_DNAME_MAXLEN];
-	struct mxg_fact f = { kind, 1, 1, NULL };
-	size_t i;
-
-	mxg_dname_from_text(wire, name);
-	i = mxg_answer_find_exchange(an->answer, wire);
-	assert_int_not_equal(i, MXG_NO_EXCHANGE);
-	if (canonical != NULL) {
-		mxg_dname_from_text(canon[slot], canonical);
-		f.canonical = canon[slot];
-	}
-	mxg_answer_set_fact(an->answer, i, &f);
-}
-
-/* Every resolvable exchange has addresses unless told otherwise. */
-static void
-all_have_addresses(void)
-{
-	struct mxg_fact f = { MXG_FACT_ADDRESSES, 1, 0, NULL };
-
-	for (size_t i = 0; i < an->answer->exchange_count; i++)
-		mxg_answer_set_fact(an->answer, i, &f);
-}
-
+/* The answer decided again, into the same memory, as settings changed. */
 static struct mxg_decision *
-decide(void)
+decide_again(void)
 {
 	assert_true(mxg_decide(an->decision, &cfg, an->answer));
 	return an->decision;
+}
+
+/* The answer under test parsed, with its facts, and decided. */
+static struct mxg_decision *
+decide(void)
+{
+	an = tl_analysis(&rrset, cfg.max_exchanges);
+	return decide_again();
 }
 
 static const char *
@@ -91,10 +66,8 @@ test_clean_answer_is_kept(void **state)
 	struct mxg_decision *dec;
 
 	(void)state;
-	tl_add(&rrset, 10, "mailhost1.example.org");
-	tl_add(&rrset, 20, "mailhost2.example.org");
-	parse();
-	all_have_addresses();
+	tl_spec(&rrset, "10 mailhost1.example.org=1/0, "
+	    "20 mailhost2.example.org=1/0");
 	dec = decide();
 	assert_int_equal(dec->action, MXG_ACTION_KEEP);
 	assert_int_equal(dec->faults, 0);
@@ -108,11 +81,8 @@ test_rfc2181_10_3_alias_stripped(void **state)
 	struct mxg_decision *dec;
 
 	(void)state;
-	tl_add(&rrset, 10, "alias.example.org");
-	tl_add(&rrset, 20, "mx.example.org");
-	parse();
-	all_have_addresses();
-	fact("alias.example.org", MXG_FACT_ALIAS, "real.example.net", 0);
+	tl_spec(&rrset, "10 alias.example.org=alias:real.example.net, "
+	    "20 mx.example.org=1/0");
 	dec = decide();
 	assert_int_equal(dec->action, MXG_ACTION_CHANGE);
 	assert_int_equal(dec->verdicts[0].faults, MXG_FAULT_ALIAS);
@@ -132,11 +102,8 @@ test_rfc2181_10_3_strip_leaving_nothing_is_servfail(void **state)
 	struct mxg_decision *dec;
 
 	(void)state;
-	tl_add(&rrset, 10, "a1.example.org");
-	tl_add(&rrset, 20, "a2.example.org");
-	parse();
-	fact("a1.example.org", MXG_FACT_ALIAS, NULL, 0);
-	fact("a2.example.org", MXG_FACT_ALIAS, "real.example.org", 1);
+	tl_spec(&rrset, "10 a1.example.org=alias, "
+	    "20 a2.example.org=alias:real.example.org");
 	dec = decide();
 	assert_int_equal(dec->action, MXG_ACTION_SERVFAIL);
 	assert_int_equal(dec->servfail_cause, MXG_SERVFAIL_EMPTY);
@@ -155,13 +122,12 @@ test_rfc2181_10_3_rewrite_keeps_preference(void **state)
 
 	(void)state;
 	cfg.cname_policy = MXG_POLICY_REWRITE;
-	tl_add(&rrset, 10, "alias.example.org");
-	parse();
-	fact("alias.example.org", MXG_FACT_ALIAS, "Real.Example.net", 0);
+	tl_spec(&rrset, "10 alias.example.org=alias:Real.Example.net");
 	dec = decide();
 	assert_int_equal(dec->action, MXG_ACTION_CHANGE);
 	assert_int_equal(dec->verdicts[0].action, MXG_RECORD_REWRITE);
-	assert_ptr_equal(dec->verdicts[0].new_exchange, canon[0]);
+	assert_ptr_equal(dec->verdicts[0].new_exchange,
+	    rrset.item[0].canonical);
 	assert_int_equal(dec->rewritten, 1);
 	assert_int_equal(dec->served, 1);
 	assert_string_equal(line(), "answer example.org changed; pref 10 "
@@ -176,20 +142,14 @@ test_rfc2181_10_3_rewrite_without_canonical_falls_back_to_strip(void **state)
 
 	(void)state;
 	cfg.cname_policy = MXG_POLICY_REWRITE;
-	tl_add(&rrset, 10, "alias.example.org");
-	tl_add(&rrset, 20, "mx.example.org");
-	parse();
-	all_have_addresses();
-	fact("alias.example.org", MXG_FACT_ALIAS, NULL, 0);
+	tl_spec(&rrset, "10 alias.example.org=alias, 20 mx.example.org=1/0");
 	dec = decide();
 	assert_int_equal(dec->action, MXG_ACTION_CHANGE);
 	assert_int_equal(dec->verdicts[0].action, MXG_RECORD_DROP);
 	assert_true(dec->verdicts[0].rewrite_fell_back);
 	/* Alone, the fallback strip leaves nothing: SERVFAIL. */
 	tl_clear(&rrset);
-	tl_add(&rrset, 10, "alias.example.org");
-	parse();
-	fact("alias.example.org", MXG_FACT_ALIAS, NULL, 0);
+	tl_spec(&rrset, "10 alias.example.org=alias");
 	dec = decide();
 	assert_int_equal(dec->action, MXG_ACTION_SERVFAIL);
 	assert_int_equal(dec->servfail_cause, MXG_SERVFAIL_EMPTY);
@@ -202,18 +162,12 @@ test_rfc2181_10_3_rewrite_duplicating_a_kept_record_drops(void **state)
 
 	(void)state;
 	cfg.cname_policy = MXG_POLICY_REWRITE;
-	tl_add(&rrset, 10, "alias.example.org");
-	tl_add(&rrset, 10, "REAL.example.org");
-	tl_add(&rrset, 20, "alias2.example.org");
-	tl_add(&rrset, 10, "alias3.example.org");
-	tl_add(&rrset, 30, "alias4.example.org");
-	parse();
-	all_have_addresses();
-	fact("alias.example.org", MXG_FACT_ALIAS, "real.example.org", 0);
+	tl_spec(&rrset, "10 alias.example.org=alias:real.example.org, "
+	    "10 REAL.example.org=1/0");
 	/* Same canonical, other preference: a different record. */
-	fact("alias2.example.org", MXG_FACT_ALIAS, "real.example.org", 1);
-	fact("alias3.example.org", MXG_FACT_ALIAS, "other.example.org", 2);
-	fact("alias4.example.org", MXG_FACT_ALIAS, "other.example.org", 3);
+	tl_spec(&rrset, "20 alias2.example.org=alias:real.example.org, "
+	    "10 alias3.example.org=alias:other.example.org, "
+	    "30 alias4.example.org=alias:other.example.org");
 	dec = decide();
 	assert_int_equal(dec->verdicts[0].action, MXG_RECORD_DROP);
 	assert_true(dec->verdicts[0].rewrite_fell_back);
@@ -223,11 +177,8 @@ test_rfc2181_10_3_rewrite_duplicating_a_kept_record_drops(void **state)
 	assert_int_equal(dec->verdicts[4].action, MXG_RECORD_REWRITE);
 	/* Two aliases rewritten to the same record: the second is dropped. */
 	tl_clear(&rrset);
-	tl_add(&rrset, 10, "a.example.org");
-	tl_add(&rrset, 10, "b.example.org");
-	parse();
-	fact("a.example.org", MXG_FACT_ALIAS, "real.example.org", 0);
-	fact("b.example.org", MXG_FACT_ALIAS, "real.example.org", 1);
+	tl_spec(&rrset, "10 a.example.org=alias:real.example.org, "
+	    "10 b.example.org=alias:real.example.org");
 	dec = decide();
 	assert_int_equal(dec->verdicts[0].action, MXG_RECORD_REWRITE);
 	assert_int_equal(dec->verdicts[1].action, MXG_RECORD_DROP);
@@ -242,11 +193,7 @@ test_rfc2181_10_3_servfail_policy(void **state)
 
 	(void)state;
 	cfg.cname_policy = MXG_POLICY_SERVFAIL;
-	tl_add(&rrset, 10, "mx.example.org");
-	tl_add(&rrset, 20, "alias.example.org");
-	parse();
-	all_have_addresses();
-	fact("alias.example.org", MXG_FACT_ALIAS, NULL, 0);
+	tl_spec(&rrset, "10 mx.example.org=1/0, 20 alias.example.org=alias");
 	dec = decide();
 	assert_int_equal(dec->action, MXG_ACTION_SERVFAIL);
 	assert_int_equal(dec->servfail_cause, MXG_SERVFAIL_POLICY);
@@ -261,9 +208,7 @@ test_log_reports_and_keeps(void **state)
 
 	(void)state;
 	cfg.cname_policy = MXG_POLICY_LOG;
-	tl_add(&rrset, 10, "alias.example.org");
-	parse();
-	fact("alias.example.org", MXG_FACT_ALIAS, "real.example.org", 0);
+	tl_spec(&rrset, "10 alias.example.org=alias:real.example.org");
 	dec = decide();
 	assert_int_equal(dec->action, MXG_ACTION_KEEP);
 	assert_int_equal(dec->faults, MXG_FAULT_ALIAS);
@@ -284,13 +229,8 @@ test_off_is_not_checked(void **state)
 	cfg.address_literal_policy = MXG_POLICY_OFF;
 	cfg.dangling_policy = MXG_POLICY_OFF;
 	cfg.null_mx_policy = MXG_POLICY_OFF;
-	tl_add(&rrset, 10, "alias.example.org");
-	tl_add(&rrset, 20, "192.0.2.1");
-	tl_add(&rrset, 30, "gone.example.org");
-	tl_add(&rrset, 40, ".");
-	parse();
-	fact("alias.example.org", MXG_FACT_ALIAS, NULL, 0);
-	fact("gone.example.org", MXG_FACT_NXDOMAIN, NULL, 0);
+	tl_spec(&rrset, "10 alias.example.org=alias, 20 192.0.2.1, "
+	    "30 gone.example.org=nx, 40 .");
 	dec = decide();
 	assert_int_equal(dec->action, MXG_ACTION_KEEP);
 	assert_int_equal(dec->faults, 0);
@@ -305,10 +245,7 @@ test_fail_open_unknown_and_failed_never_change(void **state)
 	(void)state;
 	cfg.cname_policy = MXG_POLICY_SERVFAIL;
 	cfg.dangling_policy = MXG_POLICY_SERVFAIL;
-	tl_add(&rrset, 10, "unknown.example.org");
-	tl_add(&rrset, 20, "failed.example.org");
-	parse();
-	fact("failed.example.org", MXG_FACT_FAILED, NULL, 0);
+	tl_spec(&rrset, "10 unknown.example.org, 20 failed.example.org=fail");
 	dec = decide();
 	assert_int_equal(dec->action, MXG_ACTION_KEEP);
 	assert_int_equal(dec->faults, 0);
@@ -324,13 +261,8 @@ test_rfc5321_5_1_dangling_nxdomain_and_nodata(void **state)
 
 	(void)state;
 	cfg.dangling_policy = MXG_POLICY_STRIP;
-	tl_add(&rrset, 10, "gone.example.org");
-	tl_add(&rrset, 20, "empty.example.org");
-	tl_add(&rrset, 30, "mx.example.org");
-	parse();
-	all_have_addresses();
-	fact("gone.example.org", MXG_FACT_NXDOMAIN, NULL, 0);
-	fact("empty.example.org", MXG_FACT_NODATA, NULL, 0);
+	tl_spec(&rrset, "10 gone.example.org=nx, 20 empty.example.org=nodata, "
+	    "30 mx.example.org=1/0");
 	dec = decide();
 	assert_int_equal(dec->action, MXG_ACTION_CHANGE);
 	assert_int_equal(dec->verdicts[0].faults, MXG_FAULT_DANGLING);
@@ -346,20 +278,17 @@ test_rfc5321_5_1_address_literal_policies(void **state)
 
 	(void)state;
 	cfg.address_literal_policy = MXG_POLICY_STRIP;
-	tl_add(&rrset, 10, "192.0.2.1");
-	tl_add(&rrset, 20, "mx.example.org");
-	parse();
-	all_have_addresses();
+	tl_spec(&rrset, "10 192.0.2.1, 20 mx.example.org=1/0");
 	dec = decide();
 	assert_int_equal(dec->verdicts[0].faults, MXG_FAULT_ADDRESS_LITERAL);
 	assert_int_equal(dec->verdicts[0].action, MXG_RECORD_DROP);
 	/* Rewrite makes no sense for a literal: it strips. */
 	cfg.address_literal_policy = MXG_POLICY_REWRITE;
-	dec = decide();
+	dec = decide_again();
 	assert_int_equal(dec->verdicts[0].policy, MXG_POLICY_STRIP);
 	assert_int_equal(dec->verdicts[0].action, MXG_RECORD_DROP);
 	cfg.address_literal_policy = MXG_POLICY_SERVFAIL;
-	assert_int_equal(decide()->action, MXG_ACTION_SERVFAIL);
+	assert_int_equal(decide_again()->action, MXG_ACTION_SERVFAIL);
 }
 
 static void
@@ -370,8 +299,7 @@ test_rfc7505_null_mx_alone_is_legit(void **state)
 	(void)state;
 	cfg.cname_policy = cfg.address_literal_policy = MXG_POLICY_SERVFAIL;
 	cfg.dangling_policy = cfg.null_mx_policy = MXG_POLICY_SERVFAIL;
-	tl_add(&rrset, 0, ".");
-	parse();
+	tl_spec(&rrset, "0 .");
 	dec = decide();
 	assert_int_equal(dec->action, MXG_ACTION_KEEP);
 	assert_int_equal(dec->faults, 0);
@@ -385,18 +313,14 @@ test_rfc7505_3_null_mx_misuse_policies(void **state)
 
 	(void)state;
 	cfg.null_mx_policy = MXG_POLICY_STRIP;
-	tl_add(&rrset, 0, ".");
-	tl_add(&rrset, 10, "mx.example.org");
-	parse();
-	all_have_addresses();
+	tl_spec(&rrset, "0 ., 10 mx.example.org=1/0");
 	dec = decide();
 	assert_int_equal(dec->verdicts[0].faults, MXG_FAULT_NULL_MX_MISUSE);
 	assert_int_equal(dec->verdicts[0].action, MXG_RECORD_DROP);
 	assert_int_equal(dec->action, MXG_ACTION_CHANGE);
 	/* "10 ." alone: stripping it would leave nothing. */
 	tl_clear(&rrset);
-	tl_add(&rrset, 10, ".");
-	parse();
+	tl_spec(&rrset, "10 .");
 	dec = decide();
 	assert_int_equal(dec->action, MXG_ACTION_SERVFAIL);
 	assert_int_equal(dec->servfail_cause, MXG_SERVFAIL_EMPTY);
@@ -416,9 +340,7 @@ test_exempt_domain_and_subdomains_never_changed(void **state)
 	cfg.exempt = exempt_list;
 	cfg.exempt_count = 1;
 	tl_owner(&rrset, "sub.example.org");
-	tl_add(&rrset, 10, "alias.example.org");
-	parse();
-	fact("alias.example.org", MXG_FACT_ALIAS, NULL, 0);
+	tl_spec(&rrset, "10 alias.example.org=alias");
 	dec = decide();
 	assert_true(dec->exempt);
 	assert_int_equal(dec->action, MXG_ACTION_KEEP);
@@ -430,8 +352,6 @@ test_exempt_domain_and_subdomains_never_changed(void **state)
 	    "alias action exempt");
 	/* A sibling domain is not exempt. */
 	tl_owner(&rrset, "example.net");
-	parse();
-	fact("alias.example.org", MXG_FACT_ALIAS, NULL, 0);
 	dec = decide();
 	assert_false(dec->exempt);
 	assert_int_equal(dec->action, MXG_ACTION_SERVFAIL);
@@ -445,16 +365,11 @@ test_mixed_faults(void **state)
 
 	(void)state;
 	cfg.dangling_policy = MXG_POLICY_STRIP;
-	tl_add(&rrset, 10, "alias.example.org");
-	tl_add(&rrset, 10, "192.0.2.7");
+	tl_spec(&rrset, "10 alias.example.org=alias:real.example.org, "
+	    "10 192.0.2.7");
 	tl_add_raw(&rrset, junk, sizeof(junk));
-	tl_add(&rrset, 20, "gone.example.org");
-	tl_add(&rrset, 30, "good.example.org");
-	tl_add(&rrset, 40, "unknown.example.org");
-	parse();
-	fact("alias.example.org", MXG_FACT_ALIAS, "real.example.org", 0);
-	fact("gone.example.org", MXG_FACT_NXDOMAIN, NULL, 0);
-	fact("good.example.org", MXG_FACT_ADDRESSES, NULL, 0);
+	tl_spec(&rrset, "20 gone.example.org=nx, 30 good.example.org=1/1, "
+	    "40 unknown.example.org");
 	dec = decide();
 	assert_int_equal(dec->action, MXG_ACTION_CHANGE);
 	assert_int_equal(dec->faults, MXG_FAULT_ALIAS |
@@ -479,20 +394,13 @@ static void
 test_large_set_half_aliases(void **state)
 {
 	struct mxg_decision *dec;
-	char name[64];
+	char entry[64];
 
 	(void)state;
 	for (int i = 0; i < 1100; i++) {
-		snprintf(name, sizeof(name), "%s%d.example.org",
-		    i % 2 ? "alias" : "mx", i);
-		tl_add(&rrset, (uint16_t)(i % 5), name);
-	}
-	parse();
-	for (int i = 0; i < MXG_MX_MAX_RECORDS; i++) {
-		struct mxg_fact f = { i % 2 ? MXG_FACT_ALIAS : MXG_FACT_ADDRESSES,
-		    1, 0, NULL };
-
-		mxg_answer_set_fact(an->answer, (size_t)i, &f);
+		snprintf(entry, sizeof(entry), "%d %s%d.example.org=%s", i % 5,
+		    i % 2 ? "alias" : "mx", i, i % 2 ? "alias" : "1/0");
+		tl_spec(&rrset, entry);
 	}
 	dec = decide();
 	assert_int_equal(dec->action, MXG_ACTION_CHANGE);
@@ -509,10 +417,7 @@ test_log_line_escapes_and_truncates(void **state)
 
 	(void)state;
 	cfg.cname_policy = MXG_POLICY_LOG;
-	tl_add(&rrset, 10, "evil\\010mxguard:\\032forged.example.org");
-	parse();
-	fact("evil\\010mxguard:\\032forged.example.org", MXG_FACT_ALIAS,
-	    NULL, 0);
+	tl_spec(&rrset, "10 evil\\010mxguard:\\032forged.example.org=alias");
 	decide();
 	assert_string_equal(line(), "answer example.org kept; pref 10 exchange "
 	    "evil\\010mxguard:\\032forged.example.org canonical unknown "
@@ -529,9 +434,8 @@ test_decision_memory_is_checked(void **state)
 	struct mxg_decision *dec;
 
 	(void)state;
-	tl_add(&rrset, 10, "a.example.org");
-	tl_add(&rrset, 20, "b.example.org");
-	parse();
+	tl_spec(&rrset, "10 a.example.org, 20 b.example.org");
+	an = tl_analysis(&rrset, cfg.max_exchanges);
 	assert_null(mxg_decision_init(small, mxg_decision_size(1) - 1, 1));
 	dec = mxg_decision_init(small, sizeof(small), 1);
 	assert_non_null(dec);
