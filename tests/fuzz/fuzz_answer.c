@@ -45,6 +45,7 @@
 
 #include "mxguard/dname.h"
 #include "glue.h"
+#include "fuzz_input.h"
 
 /* Stubs for mxguard.c, which is not linked: police.c refers to these. */
 struct mxg_stats_shard *
@@ -60,18 +61,6 @@ mxg_log_allowed(struct mxg_env *me, time_t now)
 	(void)me;
 	(void)now;
 	return false;
-}
-
-struct input {
-	const uint8_t *data;
-	size_t size;
-	size_t pos;
-};
-
-static uint8_t
-take(struct input *in)
-{
-	return in->pos < in->size ? in->data[in->pos++] : 0;
 }
 
 /* The rrset of type in rep owned by name, or NULL. */
@@ -91,7 +80,7 @@ find_rrset(struct reply_info *rep, const uint8_t *name, uint16_t type)
 }
 
 static void
-read_facts(struct input *in, struct mxg_query *q, struct reply_info *rep)
+read_facts(struct fuzz_input *in, struct mxg_query *q, struct reply_info *rep)
 {
 	struct mxg_answer *ans = q->an.answer;
 	static const uint16_t types[2] = { LDNS_RR_TYPE_A, LDNS_RR_TYPE_AAAA };
@@ -100,19 +89,15 @@ read_facts(struct input *in, struct mxg_query *q, struct reply_info *rep)
 
 	for (i = 0; i < ans->exchange_count && in->pos < in->size; i++) {
 		struct mxg_type_lookup *tl = q->lookups[i].type;
-		uint8_t kind[2], count[2], pick, bits;
-		const uint8_t *canonical = NULL;
+		uint8_t kind[2], count[2], bits;
+		const uint8_t *canonical;
 
-		kind[0] = take(in) % 6;
-		kind[1] = take(in) % 6;
-		count[0] = take(in);
-		count[1] = take(in);
-		pick = take(in);
-		bits = take(in);
-		if (pick == 127)
-			canonical = ans->owner;
-		else if (pick < 127 && ans->record_count > 0)
-			canonical = ans->records[pick % ans->record_count].exchange;
+		kind[0] = fuzz_take(in) % 6;
+		kind[1] = fuzz_take(in) % 6;
+		count[0] = fuzz_take(in);
+		count[1] = fuzz_take(in);
+		canonical = fuzz_canonical(ans, fuzz_take(in));
+		bits = fuzz_take(in);
 		for (t = 0; t < 2; t++) {
 			memset(&tl[t], 0, sizeof(tl[t]));
 			if (!(bits & (1u << t)))
@@ -205,7 +190,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct regional *region;
-	struct input in = { data, size, 0 };
+	struct fuzz_input in = { data, size, 0 };
 	struct mxg_settings cfg;
 	struct query_info qinf;
 	struct reply_info *old, *rep;
@@ -215,24 +200,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct edns_data edns;
 	sldns_buffer pkt;
 	uint8_t *exempt[1], flags;
+	const uint8_t *wire;
 	size_t len;
 
 	if (!region && !(region = regional_create()))
 		abort();
-	memset(&cfg, 0, sizeof(cfg));
-	cfg.cname_policy = (enum mxg_policy)(take(&in) % 5);
-	cfg.address_literal_policy = (enum mxg_policy)(take(&in) % 5);
-	cfg.dangling_policy = (enum mxg_policy)(take(&in) % 5);
-	cfg.null_mx_policy = (enum mxg_policy)(take(&in) % 5);
-	cfg.max_exchanges = 1 + take(&in) % 64;
-	flags = take(&in);
-	len = (size_t)take(&in) << 8;
-	len |= take(&in);
-	if (len > in.size - in.pos)
-		len = in.size - in.pos;
-	sldns_buffer_init_frm_data(&pkt, (uint8_t *)(uintptr_t)in.data + in.pos,
-	    len);
-	in.pos += len;
+	fuzz_take_settings(&in, &cfg);
+	flags = fuzz_take(&in);
+	wire = fuzz_take_bytes(&in, fuzz_take16(&in), &len);
+	sldns_buffer_init_frm_data(&pkt, (uint8_t *)(uintptr_t)wire, len);
 
 	if (!(prs = regional_alloc_zero(region, sizeof(*prs))))
 		abort();

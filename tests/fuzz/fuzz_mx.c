@@ -28,41 +28,16 @@
 
 #include "mxguard/dname.h"
 #include "mxguard/distribution.h"
+#include "fuzz_input.h"
 
 #define FUZZ_MAX_ITEMS	1500
-
-struct input {
-	const uint8_t *data;
-	size_t size;
-	size_t pos;
-};
-
-static uint8_t
-take(struct input *in)
-{
-	return in->pos < in->size ? in->data[in->pos++] : 0;
-}
-
-static uint16_t
-take16(struct input *in)
-{
-	uint16_t hi = take(in);
-
-	return (uint16_t)(hi << 8 | take(in));
-}
 
 static const uint8_t example_org[] = "\7example\3org";
 
 static void
-read_owner(struct input *in, const uint8_t **owner, size_t *owner_len)
+read_owner(struct fuzz_input *in, const uint8_t **owner, size_t *owner_len)
 {
-	size_t len = take(in);
-
-	if (len > in->size - in->pos)
-		len = in->size - in->pos;
-	*owner = in->data + in->pos;
-	*owner_len = len;
-	in->pos += len;
+	*owner = fuzz_take_bytes(in, fuzz_take(in), owner_len);
 	if (mxg_dname_len(*owner, *owner_len) == 0) {
 		*owner = example_org;
 		*owner_len = sizeof(example_org);
@@ -70,43 +45,31 @@ read_owner(struct input *in, const uint8_t **owner, size_t *owner_len)
 }
 
 static size_t
-read_items(struct input *in, const uint8_t **items, size_t *lens)
+read_items(struct fuzz_input *in, const uint8_t **items, size_t *lens)
 {
-	size_t n = take16(in), i;
+	size_t n = fuzz_take16(in), i;
 
 	if (n > FUZZ_MAX_ITEMS)
 		n = FUZZ_MAX_ITEMS;
-	for (i = 0; i < n && in->pos < in->size; i++) {
-		size_t len = take16(in);
-
-		if (len > in->size - in->pos)
-			len = in->size - in->pos;
-		items[i] = in->data + in->pos;
-		lens[i] = len;
-		in->pos += len;
-	}
+	for (i = 0; i < n && in->pos < in->size; i++)
+		items[i] = fuzz_take_bytes(in, fuzz_take16(in), &lens[i]);
 	return i;
 }
 
 static void
-read_facts(struct input *in, struct mxg_answer *ans)
+read_facts(struct fuzz_input *in, struct mxg_answer *ans)
 {
 	size_t i;
 
 	for (i = 0; i < ans->exchange_count && in->pos < in->size; i++) {
 		struct mxg_fact a = { 0, 0, 0, NULL }, aaaa = { 0, 0, 0, NULL };
 		struct mxg_fact merged;
-		uint8_t pick;
 
-		a.kind = (enum mxg_fact_kind)(take(in) % 6);
-		aaaa.kind = (enum mxg_fact_kind)(take(in) % 6);
-		a.a_count = take(in);
-		aaaa.aaaa_count = take(in);
-		pick = take(in);
-		if (pick == 127)
-			a.canonical = ans->owner;
-		else if (pick < 127 && ans->record_count > 0)
-			a.canonical = ans->records[pick % ans->record_count].exchange;
+		a.kind = (enum mxg_fact_kind)(fuzz_take(in) % 6);
+		aaaa.kind = (enum mxg_fact_kind)(fuzz_take(in) % 6);
+		a.a_count = fuzz_take(in);
+		aaaa.aaaa_count = fuzz_take(in);
+		a.canonical = fuzz_canonical(ans, fuzz_take(in));
 		aaaa.canonical = a.canonical;
 		merged = mxg_fact_merge(&a, &aaaa);
 		mxg_answer_set_fact(ans, i, &merged);
@@ -147,7 +110,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const uint8_t *items[FUZZ_MAX_ITEMS];
 	static size_t lens[FUZZ_MAX_ITEMS];
-	struct input in = { data, size, 0 };
+	struct fuzz_input in = { data, size, 0 };
 	struct mxg_settings cfg;
 	struct mxg_analysis an;
 	uint8_t *exempt[1];
@@ -156,13 +119,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint8_t flags;
 	void *mem;
 
-	memset(&cfg, 0, sizeof(cfg));
-	cfg.cname_policy = (enum mxg_policy)(take(&in) % 5);
-	cfg.address_literal_policy = (enum mxg_policy)(take(&in) % 5);
-	cfg.dangling_policy = (enum mxg_policy)(take(&in) % 5);
-	cfg.null_mx_policy = (enum mxg_policy)(take(&in) % 5);
-	cfg.max_exchanges = 1 + take(&in) % 64;
-	flags = take(&in);
+	fuzz_take_settings(&in, &cfg);
+	flags = fuzz_take(&in);
 	render_size = (size_t)(flags >> 1) * 8 + 4;
 	read_owner(&in, &owner, &owner_len);
 	if (flags & 1) {
