@@ -9,13 +9,13 @@
 # every answer, the changes and the unchecked exchanges.  The broken
 # zones' own MX queries get SERVFAIL from Unbound.
 #
-# Down and slow exchange servers are asked with prefetch: background.
-# With prefetch: wait (the default) the MX answer waits for the exchange
-# lookups, which Unbound takes minutes to give up on a dead or too slow
-# server, and Unbound (Debian's 1.17.1, discard-timeout 1900 ms) drops
-# replies older than 1.9 s: the MX answer is lost for as long as that
-# lasts (see doc/reliability.md).  FT_SLOW_PREFETCH=wait runs those cases
-# with wait, which shows it (they fail).
+# Down and slow exchange servers are asked twice: with prefetch:
+# background (phase 2), and with prefetch: wait, the default (phase 3).
+# Unbound takes minutes to give up on a dead or too slow server and
+# (Debian's 1.17.1, discard-timeout 1900 ms) drops replies older than
+# 1.9 s, so a wait without a bound would lose the MX answer; phase 3
+# checks that it is served at mxguard's deadline (module/deadline.c).
+# FT_SLOW_PREFETCH=wait runs phase 2 with wait as well.
 #
 # The queries of a phase are asked at once, in the background, so that
 # the suite waits for Unbound once, not once per case.
