@@ -138,16 +138,23 @@ check_prometheus(const char *text)
 	}
 }
 
-static void
-render_and_check(struct mxg_stats *st, size_t top_n, time_t now)
+/*
+ * A snapshot rendered in every form and checked.  The summary covers the
+ * interval since prev (the snapshot before, or NULL); the new snapshot
+ * is returned to be the next one's prev (its distributions released, as
+ * the reporter keeps it).
+ */
+static struct mxg_stats_snapshot *
+render_and_check(struct mxg_stats *st, size_t top_n, time_t now,
+    struct mxg_stats_snapshot *prev)
 {
 	struct mxg_stats_snapshot *snap = malloc(sizeof(*snap));
 	struct mxg_sink sink;
 
 	if (snap == NULL)
-		return;
+		return prev;
 	mxg_stats_snapshot(st, snap, top_n, now);
-	mxg_render_summary(snap, NULL, MXG_RENDER_SUMMARY_TOP, check_line,
+	mxg_render_summary(snap, prev, MXG_RENDER_SUMMARY_TOP, check_line,
 	    NULL);
 	mxg_sink_buffer(&sink);
 	if (mxg_render_json(&sink, snap) && sink.len > 0)
@@ -158,7 +165,8 @@ render_and_check(struct mxg_stats *st, size_t top_n, time_t now)
 		check_prometheus(sink.buf);
 	mxg_sink_free(&sink);
 	mxg_stats_snapshot_release(snap);
-	free(snap);
+	free(prev);
+	return snap;
 }
 
 /* One MX answer from the input, analysed and recorded. */
@@ -208,6 +216,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct mxg_settings cfg;
 	struct mxg_stats *st;
 	struct mxg_stats_shard *sh;
+	struct mxg_stats_snapshot *prev = NULL;
 	const uint8_t *name;
 	size_t top_n, len, renders = 0;
 	time_t now = 1700000000;
@@ -233,11 +242,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		default:
 			now += op / 4;
 			if (renders++ < FUZZ_MAX_RENDERS)
-				render_and_check(st, top_n, now);
+				prev = render_and_check(st, top_n, now, prev);
 			break;
 		}
 	}
-	render_and_check(st, top_n, now);
+	free(render_and_check(st, top_n, now, prev));
 	mxg_stats_free(st);
 	return 0;
 }
