@@ -105,6 +105,22 @@ ft_expect_served() {
 	fi
 }
 
+# ft_down_and_slow BEFORE AFTER: ask the cases whose exchange is on a
+# down and on a slow server at once; each MX answer must be served
+# unchanged.  BEFORE and AFTER frame the checks' descriptions.
+ft_down_and_slow() {
+	local b
+	for b in down slow; do
+		ft_ask "$b.faults.test."
+	done
+	ft_wait
+	for b in down slow; do
+		ft_expect_served "${1}exchange on a $b server: $2" \
+		    "$b.faults.test." "$b.faults.test. MX 10 mx.$b.test.
+$b.faults.test. MX 20 backup.faults.test."
+	done
+}
+
 # ft_expect_rcode DESCRIPTION NAME RCODE
 ft_expect_rcode() {
 	local rcode
@@ -174,15 +190,7 @@ mxg_check "the 1300-record answer to the client is over 60 KiB (${size:-?} octet
 printf 'mxguard:\n\tprefetch: %s\n\tstats-interval: 1\n\tstats-file: "%s"\n' \
     "${FT_SLOW_PREFETCH:-background}" "$MXG_DIR/stats2.json" | mxg_conf
 mxg_check "reload with prefetch: ${FT_SLOW_PREFETCH:-background}" mxg_control reload
-for b in down slow; do
-	ft_ask "$b.faults.test."
-done
-ft_wait
-for b in down slow; do
-	ft_expect_served "exchange on a $b server: the MX answer is served unchanged (unchecked, fail open)" \
-	    "$b.faults.test." "$b.faults.test. MX 10 mx.$b.test.
-$b.faults.test. MX 20 backup.faults.test."
-done
+ft_down_and_slow "" "the MX answer is served unchanged (unchecked, fail open)"
 
 mxg_check "Unbound is still up" mxg_control status
 
@@ -216,15 +224,7 @@ mxg_check "phase 2: the 4 exchanges of those answers are unchecked" \
 # with the answer policed as far as it is known (the exchanges fail open).
 printf 'mxguard:\n\tprefetch: wait\n' | mxg_conf
 mxg_check "reload with prefetch: wait" mxg_control reload
-for b in down slow; do
-	ft_ask "$b.faults.test."
-done
-ft_wait
-for b in down slow; do
-	ft_expect_served "prefetch wait, exchange on a $b server: the MX answer is served at the deadline" \
-	    "$b.faults.test." "$b.faults.test. MX 10 mx.$b.test.
-$b.faults.test. MX 20 backup.faults.test."
-done
+ft_down_and_slow "prefetch wait, " "the MX answer is served at the deadline"
 mxg_check "Unbound is still up after the deadlines" mxg_control status
 
 mxg_done
