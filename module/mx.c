@@ -401,6 +401,17 @@ mxg_answer_set_fact(struct mxg_answer *ans, size_t i,
 		ans->exchanges[i].fact.canonical = NULL;
 }
 
+/* The smaller TTL of the results that carry evidence; 0 if neither. */
+static uint32_t
+merged_ttl(const struct mxg_fact *a, const struct mxg_fact *b)
+{
+	bool a_says = !mxg_fact_is_unchecked(a), b_says = !mxg_fact_is_unchecked(b);
+
+	if (a_says && b_says)
+		return a->ttl < b->ttl ? a->ttl : b->ttl;
+	return a_says ? a->ttl : b_says ? b->ttl : 0;
+}
+
 struct mxg_fact
 mxg_fact_merge(const struct mxg_fact *a_result,
     const struct mxg_fact *aaaa_result)
@@ -409,6 +420,7 @@ mxg_fact_merge(const struct mxg_fact *a_result,
 	enum mxg_fact_kind a = a_result->kind, aaaa = aaaa_result->kind;
 
 	memset(&merged, 0, sizeof(merged));
+	merged.ttl = merged_ttl(a_result, aaaa_result);
 	merged.a_count = a_result->a_count;
 	merged.aaaa_count = aaaa_result->aaaa_count;
 	if (a == MXG_FACT_ALIAS || aaaa == MXG_FACT_ALIAS) {

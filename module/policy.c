@@ -205,6 +205,32 @@ count_outcome(struct mxg_decision *dec, const struct mxg_answer *ans)
 	}
 }
 
+/*
+ * The smallest TTL of the facts behind the faults of the records that
+ * acted: an alias or a dangling name is looked up, the other faults are
+ * in the MX record itself.
+ */
+static uint32_t
+evidence_ttl(const struct mxg_decision *dec, const struct mxg_answer *ans,
+    bool servfail)
+{
+	uint32_t ttl = MXG_TTL_NONE;
+	size_t i;
+
+	for (i = 0; i < dec->count; i++) {
+		const struct mxg_verdict *v = &dec->verdicts[i];
+		const struct mxg_record *rec = &ans->records[i];
+		bool acted = servfail ? v->policy == MXG_POLICY_SERVFAIL :
+		    v->action != MXG_RECORD_KEEP;
+
+		if (!acted || !(v->faults & (MXG_FAULT_ALIAS | MXG_FAULT_DANGLING)))
+			continue;
+		if (ans->exchanges[rec->exchange_index].fact.ttl < ttl)
+			ttl = ans->exchanges[rec->exchange_index].fact.ttl;
+	}
+	return ttl;
+}
+
 bool
 mxg_decide(struct mxg_decision *dec, const struct mxg_settings *cfg,
     const struct mxg_answer *ans)
@@ -221,6 +247,7 @@ mxg_decide(struct mxg_decision *dec, const struct mxg_settings *cfg,
 	dec->faulty = dec->dropped = dec->rewritten = dec->unchecked = 0;
 	dec->served = ans->item_count;
 	dec->count = ans->record_count;
+	dec->evidence_ttl = MXG_TTL_NONE;
 	for (i = 0; i < dec->count; i++) {
 		struct mxg_verdict *v = &dec->verdicts[i];
 
@@ -242,6 +269,7 @@ mxg_decide(struct mxg_decision *dec, const struct mxg_settings *cfg,
 		for (i = 0; i < dec->count; i++)
 			if (dec->verdicts[i].policy == MXG_POLICY_SERVFAIL)
 				dec->acted_faults |= dec->verdicts[i].faults;
+		dec->evidence_ttl = evidence_ttl(dec, ans, true);
 		return true;
 	}
 	apply_record_policies(dec, ans);
@@ -249,6 +277,7 @@ mxg_decide(struct mxg_decision *dec, const struct mxg_settings *cfg,
 	if (dec->dropped + dec->rewritten == 0)
 		return true;
 	dec->action = MXG_ACTION_CHANGE;
+	dec->evidence_ttl = evidence_ttl(dec, ans, false);
 	if (dec->served == 0) {
 		/* An empty MX answer sends mail to the domain's A record. */
 		dec->action = MXG_ACTION_SERVFAIL;

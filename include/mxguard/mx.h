@@ -58,7 +58,15 @@ struct mxg_fact {
 	unsigned aaaa_count;	/* AAAA records seen */
 	/* ALIAS: the canonical name (valid wire name), or NULL if unknown. */
 	const uint8_t *canonical;
+	/*
+	 * Seconds the evidence stays valid (the TTL left on the answer it
+	 * was read from); a decision that rests on it lives no longer.
+	 */
+	uint32_t ttl;
 };
+
+/* A decision that rests on the MX records alone has no evidence TTL. */
+#define MXG_TTL_NONE	UINT32_MAX
 
 struct mxg_record {
 	uint16_t preference;
@@ -160,7 +168,8 @@ size_t mxg_answer_find_exchange(const struct mxg_answer *ans,
  * alias if either saw a CNAME; else addresses if either has some; else
  * NXDOMAIN if either says so; else NODATA only if both say NODATA; else
  * failed if either failed, unknown otherwise.  a_count is taken from
- * the A result, aaaa_count from the AAAA result.
+ * the A result, aaaa_count from the AAAA result; the TTL is the smaller
+ * of the two results that say something (not unknown, not failed).
  */
 struct mxg_fact mxg_fact_merge(const struct mxg_fact *a_result,
     const struct mxg_fact *aaaa_result);

@@ -64,6 +64,13 @@ struct mxg_decision {
 	size_t rewritten;
 	size_t unchecked;
 	size_t served;			/* records left (incl. untouched extra) */
+	/*
+	 * CHANGE and SERVFAIL: the smallest TTL of the exchanges' facts
+	 * (alias, dangling) behind the faults acted on, so that the
+	 * decision is not cached longer than its evidence; MXG_TTL_NONE
+	 * when it rests on the MX records alone.
+	 */
+	uint32_t evidence_ttl;
 	struct mxg_verdict *verdicts;	/* one per analysed record */
 	size_t count;
 	size_t capacity;

@@ -420,6 +420,25 @@ test_fact_merge_of_a_and_aaaa(void **state)
 	    0, 0, NULL }));
 }
 
+/* The merged fact lives as long as the shorter result that says something. */
+static void
+test_fact_merge_ttl(void **state)
+{
+	struct mxg_fact fa = { MXG_FACT_NXDOMAIN, 0, 0, NULL, 60 };
+	struct mxg_fact f6 = { MXG_FACT_NXDOMAIN, 0, 0, NULL, 20 };
+
+	(void)state;
+	assert_int_equal(mxg_fact_merge(&fa, &f6).ttl, 20);
+	/* A failed or missing result is no evidence, so it does not bound. */
+	f6.kind = MXG_FACT_FAILED;
+	f6.ttl = 0;
+	assert_int_equal(mxg_fact_merge(&fa, &f6).ttl, 60);
+	f6.kind = MXG_FACT_UNKNOWN;
+	assert_int_equal(mxg_fact_merge(&f6, &fa).ttl, 60);
+	fa.kind = MXG_FACT_FAILED;
+	assert_int_equal(mxg_fact_merge(&fa, &f6).ttl, 0);
+}
+
 static void
 test_set_fact_keeps_canonical_only_for_alias(void **state)
 {
@@ -505,6 +524,7 @@ main(void)
 		T(test_large_set_is_bounded),
 		T(test_answer_memory_is_checked),
 		T(test_fact_merge_of_a_and_aaaa),
+		T(test_fact_merge_ttl),
 		T(test_set_fact_keeps_canonical_only_for_alias),
 		T(test_sort_indices_orders_with_index_ties),
 		T(test_item_build_and_names),

@@ -201,6 +201,45 @@ test_rfc2181_10_3_servfail_policy(void **state)
 	assert_int_equal(dec->verdicts[1].policy, MXG_POLICY_SERVFAIL);
 }
 
+/* A changed answer lives no longer than the facts it was changed on. */
+static void
+test_evidence_ttl_is_the_shortest_acted_on(void **state)
+{
+	(void)state;
+	tl_spec(&rrset, "10 a1.example.org=alias@30, 20 a2.example.org=nx@70, "
+	    "30 mx.example.org=1/0@5");
+	cfg.dangling_policy = MXG_POLICY_STRIP;
+	assert_int_equal(decide()->action, MXG_ACTION_CHANGE);
+	assert_int_equal(an->decision->evidence_ttl, 30);
+	/* Only logged: the dangling name is no evidence of the change. */
+	cfg.dangling_policy = MXG_POLICY_LOG;
+	assert_int_equal(decide_again()->evidence_ttl, 30);
+	cfg.cname_policy = MXG_POLICY_LOG;
+	cfg.dangling_policy = MXG_POLICY_SERVFAIL;
+	assert_int_equal(decide_again()->action, MXG_ACTION_SERVFAIL);
+	assert_int_equal(an->decision->evidence_ttl, 70);
+	/* Nothing changed: no bound. */
+	cfg.dangling_policy = MXG_POLICY_LOG;
+	assert_int_equal(decide_again()->action, MXG_ACTION_KEEP);
+	assert_int_equal(an->decision->evidence_ttl, MXG_TTL_NONE);
+}
+
+/* An address literal is in the record itself: nothing else to expire. */
+static void
+test_evidence_ttl_of_record_faults_is_none(void **state)
+{
+	(void)state;
+	cfg.address_literal_policy = MXG_POLICY_SERVFAIL;
+	tl_spec(&rrset, "10 192.0.2.1, 20 mx.example.org=1/0@5");
+	assert_int_equal(decide()->action, MXG_ACTION_SERVFAIL);
+	assert_int_equal(an->decision->evidence_ttl, MXG_TTL_NONE);
+	/* Stripping everything: SERVFAIL on the aliases' evidence. */
+	tl_clear(&rrset);
+	tl_spec(&rrset, "10 a1.example.org=alias@300, 20 a2.example.org=alias@40");
+	assert_int_equal(decide()->servfail_cause, MXG_SERVFAIL_EMPTY);
+	assert_int_equal(an->decision->evidence_ttl, 40);
+}
+
 static void
 test_log_reports_and_keeps(void **state)
 {
@@ -456,6 +495,8 @@ main(void)
 		T(test_rfc2181_10_3_rewrite_without_canonical_falls_back_to_strip),
 		T(test_rfc2181_10_3_rewrite_duplicating_a_kept_record_drops),
 		T(test_rfc2181_10_3_servfail_policy),
+		T(test_evidence_ttl_is_the_shortest_acted_on),
+		T(test_evidence_ttl_of_record_faults_is_none),
 		T(test_log_reports_and_keeps),
 		T(test_off_is_not_checked),
 		T(test_fail_open_unknown_and_failed_never_change),

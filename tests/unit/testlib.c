@@ -96,11 +96,17 @@ tl_add_raw(struct tl_answer *a, const uint8_t *bytes, size_t len)
 
 /* The fact written after "=" in a spec, for item it. */
 static void
-spec_fact(struct tl_item *it, const char *text)
+spec_fact(struct tl_item *it, const char *written)
 {
 	struct mxg_fact *f = &it->fact;
+	char text[TL_ITEM_MAX], *at;
 
 	it->has_fact = true;
+	snprintf(text, sizeof(text), "%s", written);
+	if ((at = strchr(text, '@')) != NULL) {
+		*at = '\0';
+		f->ttl = (uint32_t)strtoul(at + 1, NULL, 10);
+	}
 	if (strcmp(text, "nx") == 0)
 		f->kind = MXG_FACT_NXDOMAIN;
 	else if (strcmp(text, "nodata") == 0)

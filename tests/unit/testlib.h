@@ -8,7 +8,7 @@
  * An answer is written as one string: "10 mx1.example.org=2/1, 20 b"
  * where "=A/AAAA" gives address counts, "=nx", "=nodata", "=fail",
  * "=alias" or "=alias:canonical" other facts, and no "=" leaves the
- * exchange unknown.
+ * exchange unknown.  "@N" after a fact gives its TTL: "=nx@60".
  */
 #ifndef MXGUARD_TESTLIB_H
 #define MXGUARD_TESTLIB_H
