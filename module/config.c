@@ -66,7 +66,7 @@ static const struct word format_words[] = {
 
 enum option_id {
 	OPT_CNAME_POLICY, OPT_ADDRESS_LITERAL_POLICY, OPT_DANGLING_POLICY,
-	OPT_NULL_MX_POLICY, OPT_EXEMPT_DOMAIN, OPT_PREFETCH,
+	OPT_NULL_MX_POLICY, OPT_SERVFAIL_TTL, OPT_EXEMPT_DOMAIN, OPT_PREFETCH,
 	OPT_MAX_EXCHANGES, OPT_ADDITIONAL, OPT_LOG_DISTRIBUTION,
 	OPT_STATS_INTERVAL, OPT_STATS_FILE, OPT_STATS_FORMAT,
 	OPT_STATS_MAX_DOMAINS, OPT_COUNT
@@ -87,6 +87,7 @@ static const struct option options[OPT_COUNT] = {
 	{ "address-literal-policy", TYPE_WORD, policy_words, 0, 0 },
 	{ "dangling-policy", TYPE_WORD, policy_words, 0, 0 },
 	{ "null-mx-policy", TYPE_WORD, policy_words, 0, 0 },
+	{ "servfail-ttl", TYPE_NUMBER, NULL, 0, MXG_SERVFAIL_TTL_MAX },
 	{ "exempt-domain", TYPE_DOMAIN, NULL, 0, 0 },
 	{ "prefetch", TYPE_WORD, prefetch_words, 0, 0 },
 	{ "max-exchanges", TYPE_NUMBER, NULL,
@@ -160,6 +161,7 @@ mxg_settings_defaults(struct mxg_settings *s)
 	s->address_literal_policy = MXG_POLICY_LOG;
 	s->dangling_policy = MXG_POLICY_LOG;
 	s->null_mx_policy = MXG_POLICY_LOG;
+	s->servfail_ttl = 60;
 	s->prefetch = MXG_PREFETCH_WAIT;
 	s->max_exchanges = 8;
 	s->additional = true;
@@ -529,6 +531,7 @@ store(struct mxg_settings *s, enum option_id id, unsigned long v)
 		s->address_literal_policy = (enum mxg_policy)v; break;
 	case OPT_DANGLING_POLICY: s->dangling_policy = (enum mxg_policy)v; break;
 	case OPT_NULL_MX_POLICY: s->null_mx_policy = (enum mxg_policy)v; break;
+	case OPT_SERVFAIL_TTL: s->servfail_ttl = v; break;
 	case OPT_PREFETCH: s->prefetch = (enum mxg_prefetch)v; break;
 	case OPT_MAX_EXCHANGES: s->max_exchanges = (unsigned)v; break;
 	case OPT_ADDITIONAL: s->additional = v != 0; break;
@@ -549,6 +552,7 @@ fetch(const struct mxg_settings *s, enum option_id id)
 	case OPT_ADDRESS_LITERAL_POLICY: return s->address_literal_policy;
 	case OPT_DANGLING_POLICY: return s->dangling_policy;
 	case OPT_NULL_MX_POLICY: return s->null_mx_policy;
+	case OPT_SERVFAIL_TTL: return s->servfail_ttl;
 	case OPT_PREFETCH: return s->prefetch;
 	case OPT_MAX_EXCHANGES: return s->max_exchanges;
 	case OPT_ADDITIONAL: return s->additional;

@@ -39,12 +39,15 @@ enum mxg_stats_format {
 #define MXG_STATS_MAX_DOMAINS_MIN	1UL
 #define MXG_STATS_MAX_DOMAINS_MAX	10000000UL
 #define MXG_STATS_INTERVAL_MAX		(7UL * 24 * 3600)
+#define MXG_SERVFAIL_TTL_MAX		86400UL
 
 struct mxg_settings {
 	enum mxg_policy cname_policy;
 	enum mxg_policy address_literal_policy;
 	enum mxg_policy dangling_policy;
 	enum mxg_policy null_mx_policy;
+	/* Seconds a SERVFAIL that policy made stays in the cache, at most. */
+	unsigned long servfail_ttl;
 
 	/*
 	 * Exempt domains: uncompressed wire-format names, lowercased,

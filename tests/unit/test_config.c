@@ -178,6 +178,7 @@ check_defaults(const struct mxg_settings *s)
 	assert_int_equal(s->address_literal_policy, MXG_POLICY_LOG);
 	assert_int_equal(s->dangling_policy, MXG_POLICY_LOG);
 	assert_int_equal(s->null_mx_policy, MXG_POLICY_LOG);
+	assert_int_equal(s->servfail_ttl, 60);
 	assert_int_equal(s->exempt_count, 0);
 	assert_int_equal(s->prefetch, MXG_PREFETCH_WAIT);
 	assert_int_equal(s->max_exchanges, 8);
@@ -331,6 +332,8 @@ test_number_bounds(void **state)
 	    "t.conf:3: max-exchanges: set twice (first at t.conf:2)", NULL);
 	parse_fails("mxguard:\nmax-exchanges: 65\n",
 	    "t.conf:2: max-exchanges: 65 is out of range 1..64", NULL);
+	parse_fails("mxguard:\nservfail-ttl: 86401\n",
+	    "t.conf:2: servfail-ttl: 86401 is out of range 0..86400", NULL);
 	parse_fails("mxguard:\nstats-interval: 604801\n",
 	    "t.conf:2: stats-interval: 604801 is out of range 0..604800", NULL);
 	parse_fails("mxguard:\nstats-max-domains: 0\n",
@@ -1131,6 +1134,7 @@ assert_same_settings(const struct mxg_settings *a,
 	assert_int_equal(a->address_literal_policy, b->address_literal_policy);
 	assert_int_equal(a->dangling_policy, b->dangling_policy);
 	assert_int_equal(a->null_mx_policy, b->null_mx_policy);
+	assert_int_equal(a->servfail_ttl, b->servfail_ttl);
 	assert_int_equal(a->prefetch, b->prefetch);
 	assert_int_equal(a->max_exchanges, b->max_exchanges);
 	assert_int_equal(a->additional, b->additional);
@@ -1162,6 +1166,7 @@ test_write_defaults(void **state)
 	    "\taddress-literal-policy: log\n"
 	    "\tdangling-policy: log\n"
 	    "\tnull-mx-policy: log\n"
+	    "\tservfail-ttl: 60\n"
 	    "\tprefetch: wait\n"
 	    "\tmax-exchanges: 8\n"
 	    "\tadditional: yes\n"
@@ -1192,7 +1197,8 @@ test_write_round_trip(void **state)
 	(void)state;
 	round_trip("mxguard:\ncname-policy: rewrite\n"
 	    "address-literal-policy: servfail\ndangling-policy: strip\n"
-	    "null-mx-policy: off\nprefetch: background\nmax-exchanges: 64\n"
+	    "null-mx-policy: off\nservfail-ttl: 0\nprefetch: background\n"
+	    "max-exchanges: 64\n"
 	    "additional: no\nlog-distribution: no\nstats-interval: 0\n"
 	    "stats-file: '/var/a \"b\" #c.json'\nstats-format: prometheus\n"
 	    "stats-max-domains: 10000000\n"
