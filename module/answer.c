@@ -51,7 +51,7 @@ data_alloc(struct regional *region, const struct packed_rrset_data *like,
  * the set.  Records past the engine's bound are kept as they are.
  */
 static struct ub_packed_rrset_key *
-policed_mx(struct regional *region, struct mxg_query *q)
+policed_mx(struct regional *region, struct mxg_query *q, time_t ttl)
 {
 	struct ub_packed_rrset_key *old = q->mx, *k;
 	struct packed_rrset_data *od = old->entry.data, *d;
@@ -95,10 +95,18 @@ policed_mx(struct regional *region, struct mxg_query *q)
 		}
 		d->rr_len[n] = len;
 		d->rr_data[n] = p;
-		d->rr_ttl[n] = od->rr_ttl[i];
+		d->rr_ttl[n] = od->rr_ttl[i] < ttl ? od->rr_ttl[i] : ttl;
 		p += len;
 		n++;
 	}
+	if (d->ttl > ttl)
+		d->ttl = ttl;
+	/*
+	 * The least trust: where the flag is lost (unbound-control
+	 * dump_cache writes no flags, load_cache reads the copy back as
+	 * a plain rrset), the upstream rrset always prevails over it.
+	 */
+	d->trust = rrset_trust_add_noAA;
 	/* Changed data is not what was validated. */
 	if (d->security == sec_status_secure)
 		d->security = sec_status_insecure;
@@ -137,10 +145,34 @@ rep_has_rrset(struct ub_packed_rrset_key **rrsets, size_t n,
 	return false;
 }
 
+static time_t
+rrset_ttl(const struct ub_packed_rrset_key *k)
+{
+	return ((const struct packed_rrset_data *)k->entry.data)->ttl;
+}
+
+/*
+ * May this address rrset go into an answer cached for ttl seconds?  Not
+ * when it expires first: Unbound drops a cached message as soon as any
+ * rrset in it expires, so the MX answer would be resolved again.  Into
+ * a secure answer only what validated secure: Unbound serves a secure
+ * message from its cache only while every rrset in it is secure, and
+ * the validator keeps anything else out of its additional section.
+ */
+static bool
+may_add(const struct ub_packed_rrset_key *k, bool secure_answer, time_t ttl)
+{
+	const struct packed_rrset_data *d = k->entry.data;
+
+	if (d->security == sec_status_bogus || d->ttl < ttl)
+		return false;
+	return !secure_answer || d->security == sec_status_secure;
+}
+
 /* The exchanges' address rrsets to add: kept exchanges, known addresses. */
 static size_t
 addresses_to_add(struct mxg_query *q, struct ub_packed_rrset_key **out,
-    size_t max, struct ub_packed_rrset_key **present, size_t npresent)
+    size_t max, const struct reply_info *old, bool secure_answer, time_t ttl)
 {
 	const struct mxg_answer *ans = q->an.answer;
 	size_t i, n = 0;
@@ -154,7 +186,8 @@ addresses_to_add(struct mxg_query *q, struct ub_packed_rrset_key **out,
 		for (t = 0; t < 2; t++) {
 			struct ub_packed_rrset_key *k = q->lookups[i].type[t].addresses;
 
-			if (!k || n >= max || rep_has_rrset(present, npresent, k) ||
+			if (!k || n >= max || !may_add(k, secure_answer, ttl) ||
+			    rep_has_rrset(old->rrsets, old->rrset_count, k) ||
 			    rep_has_rrset(out, n, k))
 				continue;
 			out[n++] = k;
@@ -163,20 +196,16 @@ addresses_to_add(struct mxg_query *q, struct ub_packed_rrset_key **out,
 	return n;
 }
 
-static time_t
-rrset_ttl(const struct ub_packed_rrset_key *k)
-{
-	return ((const struct packed_rrset_data *)k->entry.data)->ttl;
-}
-
 /*
  * A new reply: the old one's header and rrsets, the MX rrset replaced by
- * mx, additional rrsets of dropped exchanges left out, add[] appended.
+ * mx, additional rrsets of dropped exchanges left out, add[] appended,
+ * cached for ttl.
  */
 static struct reply_info *
 rebuild(struct regional *region, struct reply_info *old,
     struct ub_packed_rrset_key *oldmx, struct ub_packed_rrset_key *mx,
-    struct mxg_query *q, struct ub_packed_rrset_key **add, size_t nadd)
+    struct mxg_query *q, struct ub_packed_rrset_key **add, size_t nadd,
+    time_t ttl)
 {
 	struct reply_info *rep;
 	size_t total = old->rrset_count + nadd, size, i, n = 0, ar = 0;
@@ -196,12 +225,9 @@ rebuild(struct regional *region, struct reply_info *old,
 		}
 		rep->rrsets[n++] = k;
 	}
-	/* The TTL never grows: the validator shortens bogus answers. */
-	for (i = 0; i < nadd; i++, ar++) {
+	for (i = 0; i < nadd; i++, ar++)
 		rep->rrsets[n++] = add[i];
-		if (rrset_ttl(add[i]) < rep->ttl)
-			rep->ttl = rrset_ttl(add[i]);
-	}
+	rep->ttl = ttl;
 	rep->rrset_count = n;
 	rep->ar_numrrsets = ar;
 	rep->prefetch_ttl = PREFETCH_TTL_CALC(rep->ttl);
@@ -211,13 +237,52 @@ rebuild(struct regional *region, struct reply_info *old,
 	return rep;
 }
 
+/*
+ * How long the policed answer may be cached: as long as the answer
+ * (which the validator may have shortened, for bogus data), and a
+ * change no longer than the facts it was made on.
+ */
+static time_t
+answer_ttl(const struct reply_info *old, const struct mxg_query *q)
+{
+	const struct mxg_decision *dec = q->an.decision;
+
+	if (dec->action != MXG_ACTION_KEEP && dec->evidence_ttl != MXG_TTL_NONE &&
+	    (time_t)dec->evidence_ttl < old->ttl)
+		return (time_t)dec->evidence_ttl;
+	return old->ttl;
+}
+
+void
+mxg_answer_forget(struct module_qstate *qstate)
+{
+	struct query_info *qi = &qstate->qinfo;
+
+	msg_cache_remove(qstate->env, qi->qname, qi->qname_len, qi->qtype,
+	    qi->qclass, qstate->query_flags);
+}
+
+/*
+ * The leeway is the one Unbound's prefetch gives the query: without it,
+ * the rrsets the refreshed answer shares with the one it replaces would
+ * keep their old expiry, and the refreshed answer would die with it.
+ */
 void
 mxg_answer_store(struct module_qstate *qstate, struct reply_info *rep)
 {
 	if (qstate->no_cache_store)
 		return;
-	if (!MXG_DNS_CACHE_STORE(qstate->env, &qstate->qinfo, rep, NULL,
-	    qstate->query_flags, qstate->qstarttime))
+	/*
+	 * Unbound does not cache an answer with TTL 0, and would go on
+	 * serving the validator's unpoliced one from the cache instead.
+	 */
+	if (rep->ttl == 0) {
+		mxg_answer_forget(qstate);
+		return;
+	}
+	if (!MXG_DNS_CACHE_STORE(qstate->env, &qstate->qinfo, rep,
+	    qstate->prefetch_leeway, NULL, qstate->query_flags,
+	    qstate->qstarttime))
 		log_err("mxguard: out of memory storing the policed answer");
 }
 
@@ -232,15 +297,17 @@ mxg_answer_rebuild(struct regional *region, struct reply_info *old,
 	struct ub_packed_rrset_key *mx = q->mx, *add[2 * MXG_MAX_EXCHANGES_MAX];
 	size_t nadd = 0;
 	bool changed = q->an.decision->action == MXG_ACTION_CHANGE;
+	bool secure = old->security == sec_status_secure && !changed;
+	time_t ttl = answer_ttl(old, q);
 
 	if (additional)
 		nadd = addresses_to_add(q, add, sizeof(add) / sizeof(add[0]),
-		    old->rrsets, old->rrset_count);
+		    old, secure, ttl);
 	if (!changed && nadd == 0)
 		return old;
-	if (changed && !(mx = policed_mx(region, q)))
+	if (changed && !(mx = policed_mx(region, q, ttl)))
 		return NULL;
-	return rebuild(region, old, q->mx, mx, q, add, nadd);
+	return rebuild(region, old, q->mx, mx, q, add, nadd, ttl);
 }
 
 bool
@@ -251,7 +318,8 @@ mxg_answer_apply(struct module_qstate *qstate, struct mxg_query *q,
 
 	if (!(rep = mxg_answer_rebuild(qstate->region, old, q, additional)))
 		return false;
-	if (rep == old)
+	/* Unchanged: what the validator stored, unless a provisional one is. */
+	if (rep == old && !q->provisional)
 		return true;
 	qstate->return_msg->rep = rep;
 	mxg_answer_store(qstate, rep);
@@ -259,22 +327,26 @@ mxg_answer_apply(struct module_qstate *qstate, struct mxg_query *q,
 }
 
 void
-mxg_answer_store_servfail(struct module_qstate *qstate, struct mxg_query *q)
+mxg_answer_store_servfail(struct module_qstate *qstate, struct mxg_query *q,
+    unsigned long servfail_ttl)
 {
 	struct reply_info err;
+	time_t ttl;
 
 	/*
-	 * Cached as long as the offending MX rrset would be, so that cache
-	 * hits cannot serve it meanwhile; the same way the iterator caches
-	 * its own SERVFAIL answers.
+	 * Cached so that cache hits cannot serve the offending MX rrset
+	 * meanwhile, the way the iterator caches its own SERVFAIL answers;
+	 * no longer than the MX answer and the facts the decision rests
+	 * on, and servfail-ttl at most, so a fixed zone is seen soon.
 	 */
 	memset(&err, 0, sizeof(err));
 	err.flags = (uint16_t)(BIT_QR | BIT_RA);
 	FLAGS_SET_RCODE(err.flags, LDNS_RCODE_SERVFAIL);
 	err.qdcount = 1;
-	err.ttl = rrset_ttl(q->mx);
-	if (qstate->return_msg->rep->ttl < err.ttl)
-		err.ttl = qstate->return_msg->rep->ttl;
+	ttl = answer_ttl(qstate->return_msg->rep, q);
+	if (rrset_ttl(q->mx) < ttl)
+		ttl = rrset_ttl(q->mx);
+	err.ttl = (time_t)servfail_ttl < ttl ? (time_t)servfail_ttl : ttl;
 	err.prefetch_ttl = PREFETCH_TTL_CALC(err.ttl);
 	err.serve_expired_ttl = err.ttl;
 	/*
@@ -287,9 +359,10 @@ mxg_answer_store_servfail(struct module_qstate *qstate, struct mxg_query *q)
 }
 
 void
-mxg_answer_servfail(struct module_qstate *qstate, struct mxg_query *q)
+mxg_answer_servfail(struct module_qstate *qstate, struct mxg_query *q,
+    unsigned long servfail_ttl)
 {
-	mxg_answer_store_servfail(qstate, q);
+	mxg_answer_store_servfail(qstate, q, servfail_ttl);
 	qstate->return_rcode = LDNS_RCODE_SERVFAIL;
 	qstate->return_msg = NULL;
 }

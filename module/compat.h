@@ -27,14 +27,16 @@
 
 /* qstarttime arrived in 1.17.1 (serve-expired), is_valrec in 1.22. */
 #if MXG_HAVE_CACHE_STORE_VALREC
-#define MXG_DNS_CACHE_STORE(env, qi, rep, region, flags, qstart) \
-	dns_cache_store((env), (qi), (rep), 0, 0, 0, (region), (flags), (qstart), 0)
+#define MXG_DNS_CACHE_STORE(env, qi, rep, leeway, region, flags, qstart) \
+	dns_cache_store((env), (qi), (rep), 0, (leeway), 0, (region), (flags), \
+	    (qstart), 0)
 #elif MXG_HAVE_CACHE_STORE_QSTARTTIME
-#define MXG_DNS_CACHE_STORE(env, qi, rep, region, flags, qstart) \
-	dns_cache_store((env), (qi), (rep), 0, 0, 0, (region), (flags), (qstart))
+#define MXG_DNS_CACHE_STORE(env, qi, rep, leeway, region, flags, qstart) \
+	dns_cache_store((env), (qi), (rep), 0, (leeway), 0, (region), (flags), \
+	    (qstart))
 #else
-#define MXG_DNS_CACHE_STORE(env, qi, rep, region, flags, qstart) \
-	dns_cache_store((env), (qi), (rep), 0, 0, 0, (region), (flags))
+#define MXG_DNS_CACHE_STORE(env, qi, rep, leeway, region, flags, qstart) \
+	dns_cache_store((env), (qi), (rep), 0, (leeway), 0, (region), (flags))
 #endif
 
 #endif /* MXGUARD_COMPAT_H */

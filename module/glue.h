@@ -93,6 +93,12 @@ enum mxg_phase {
 /* One MX answer being policed. */
 struct mxg_query {
 	enum mxg_phase phase;
+	/*
+	 * Waited for sub-queries: the cache holds an answer policed with
+	 * what was known then, which the final one must replace, and which
+	 * must not outlive the query.
+	 */
+	bool provisional;
 	size_t outstanding;		/* sub-queries not back yet */
 	size_t subqueries;		/* sub-queries sent, wait or detached */
 	struct ub_packed_rrset_key *mx;	/* the MX rrset of return_msg */
@@ -121,11 +127,14 @@ struct reply_info *mxg_answer_rebuild(struct regional *region,
 bool mxg_answer_was_policed(struct query_info *qinfo, struct reply_info *rep);
 bool mxg_answer_apply(struct module_qstate *qstate, struct mxg_query *q,
     bool additional);
-void mxg_answer_servfail(struct module_qstate *qstate, struct mxg_query *q);
+void mxg_answer_servfail(struct module_qstate *qstate, struct mxg_query *q,
+    unsigned long servfail_ttl);
 /* Store a reply, or the SERVFAIL policy makes, in the message cache. */
 void mxg_answer_store(struct module_qstate *qstate, struct reply_info *rep);
 void mxg_answer_store_servfail(struct module_qstate *qstate,
-    struct mxg_query *q);
+    struct mxg_query *q, unsigned long servfail_ttl);
+/* Remove the query's answer from the message cache. */
+void mxg_answer_forget(struct module_qstate *qstate);
 
 /* deadline.c: answer the waiting clients from the cache after ms. */
 int mxg_deadline_ms(struct module_env *env);

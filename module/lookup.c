@@ -41,6 +41,19 @@ cname_target(struct ub_packed_rrset_key *rrset)
 	return d->rr_data[0] + 2;
 }
 
+static time_t
+rrset_ttl(const struct ub_packed_rrset_key *k)
+{
+	return ((const struct packed_rrset_data *)k->entry.data)->ttl;
+}
+
+/* A relative TTL as the engine keeps it. */
+static uint32_t
+fact_ttl(time_t ttl)
+{
+	return ttl < 0 ? 0 : ttl > (time_t)UINT32_MAX ? UINT32_MAX : (uint32_t)ttl;
+}
+
 /*
  * Read what an answer for (qname, qtype) says: an alias when a CNAME
  * chain (also one synthesized from a DNAME) starts at qname, addresses
@@ -56,6 +69,7 @@ interpret(struct regional *region, const uint8_t *qname, uint16_t qtype,
 	const uint8_t *name = qname, *target;
 	struct ub_packed_rrset_key *found = NULL, *s;
 	bool alias = false;
+	time_t chain_ttl = rep ? rep->ttl : 0;
 	size_t i;
 
 	memset(&out->fact, 0, sizeof(out->fact));
@@ -72,6 +86,8 @@ interpret(struct regional *region, const uint8_t *qname, uint16_t qtype,
 		if (ntohs(s->rk.type) == LDNS_RR_TYPE_CNAME &&
 		    (target = cname_target(s)) != NULL) {
 			name = target;
+			if (!alias || rrset_ttl(s) < chain_ttl)
+				chain_ttl = rrset_ttl(s);
 			alias = true;
 		} else if (ntohs(s->rk.type) == qtype)
 			found = s;
@@ -87,6 +103,12 @@ interpret(struct regional *region, const uint8_t *qname, uint16_t qtype,
 		if (n > 0)
 			out->addresses = packed_rrset_copy_region(found, region, 0);
 	}
+	/*
+	 * How long the fact holds: an alias as long as its chain, a
+	 * negative answer as long as the message (its SOA's TTL).
+	 */
+	out->fact.ttl = fact_ttl(alias ? chain_ttl : found ? rrset_ttl(found) :
+	    rep->ttl);
 	if (alias) {
 		out->fact.kind = MXG_FACT_ALIAS;
 		out->fact.canonical = regional_alloc_init(region, name,

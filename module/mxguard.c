@@ -289,9 +289,21 @@ inform_super(struct module_qstate *qstate, int id, struct module_qstate *super)
 EXPORT void
 clear(struct module_qstate *qstate, int id)
 {
+	struct mxg_query *q;
+
+	if (!qstate)
+		return;
+	/*
+	 * Ended before its lookups came back (jostled out, flushed, a
+	 * reload): the answer it stored for the wait was policed on part
+	 * of the facts, and must not be served for the rest of its TTL.
+	 */
+	q = qstate->minfo[id];
+	if (q && q->phase == MXG_PHASE_WAIT && q->provisional &&
+	    !qstate->no_cache_store)
+		mxg_answer_forget(qstate);
 	/* Our per-query state lives in the query's region. */
-	if (qstate)
-		qstate->minfo[id] = NULL;
+	qstate->minfo[id] = NULL;
 }
 
 EXPORT size_t

@@ -122,7 +122,7 @@ finish(struct module_qstate *qstate, struct mxg_env *me, struct mxg_query *q)
 		return module_finished;
 	switch (q->an.decision->action) {
 	case MXG_ACTION_SERVFAIL:
-		mxg_answer_servfail(qstate, q);
+		mxg_answer_servfail(qstate, q, set->servfail_ttl);
 		break;
 	case MXG_ACTION_CHANGE:
 	case MXG_ACTION_KEEP:
@@ -148,10 +148,11 @@ bound_the_wait(struct module_qstate *qstate, const struct mxg_settings *set,
 {
 	struct reply_info *old = qstate->return_msg->rep, *rep;
 
+	q->provisional = true;
 	if (!judge(set, q))
 		return;
 	if (q->an.decision->action == MXG_ACTION_SERVFAIL)
-		mxg_answer_store_servfail(qstate, q);
+		mxg_answer_store_servfail(qstate, q, set->servfail_ttl);
 	else if ((rep = mxg_answer_rebuild(qstate->region, old, q,
 	    set->additional)) != NULL && rep != old)
 		mxg_answer_store(qstate, rep);
