@@ -7,7 +7,7 @@
 # time, with fresh keys; its KSK's DS is the trust anchor.
 . "$(dirname "$0")/lib.sh"
 
-mxg_zone signed.test
+mxg_zone signed.test insecure.signed.test provider.test
 mxg_conf <<'CONF'
 mxguard:
 	cname-policy: strip
@@ -189,4 +189,46 @@ bogus.signed.test. MX 20 mx.bogus.signed.test." +cd bogus.signed.test MX
 expect_dnssec_twice "and CD=0 clients still get SERVFAIL after that" "
 status SERVFAIL
 ad no" bogus.signed.test MX
+
+# --- a signed domain, its exchanges at providers that do not sign -----------
+# Only secure rrsets may go into a secure answer: Unbound serves a secure
+# message from its cache only while every rrset in it is secure.
+HOSTED="status NOERROR
+ad yes
+hosted.signed.test. MX 10 mx.insecure.signed.test.
+hosted.signed.test. MX 20 mx.provider.test.
+hosted.signed.test. RRSIG MX"
+expect_hosted() {
+	expect_dnssec_twice "$1: secure, a cache hit" "$HOSTED" hosted.signed.test MX
+	mxg_expect "$1: no unsigned address beside the AD bit" "" \
+	    +dnssec +noall +additional hosted.signed.test MX
+}
+expect_hosted "signed MX, unsigned exchanges"
+before=$(mxg_cachehits)
+expect_dnssec "the insecure exchange was resolved and validated insecure" "
+status NOERROR
+ad no
+mx.insecure.signed.test. A 192.0.2.201" mx.insecure.signed.test A
+expect_dnssec "the exchange under no trust anchor was resolved" "
+status NOERROR
+ad no
+mx.provider.test. A 192.0.2.251" mx.provider.test A
+after=$(mxg_cachehits)
+if [ "$after" = "$((before + 2))" ]; then
+	mxg_pass "both were prefetched: cache hits"
+else
+	mxg_fail "both were prefetched: cache hits" "cache hits before $before, after $after"
+fi
+mxg_log_mark
+expect_dnssec_twice "an alias in the unsigned zone is still checked and stripped" "
+status NOERROR
+ad no
+hostedalias.signed.test. MX 20 mx.provider.test." hostedalias.signed.test MX
+mxg_expect_log "the strip of the unsigned alias is logged" \
+    'answer hostedalias\.signed\.test changed; pref 10 exchange alias\.insecure\.signed\.test .*action strip$' 1
+# minimal-responses changes what is sent, not what is cached.
+mxg_control set_option minimal-responses: yes >/dev/null
+mxg_control flush_zone signed.test >/dev/null
+expect_hosted "the same with minimal-responses: yes"
+mxg_control set_option minimal-responses: no >/dev/null
 mxg_done
