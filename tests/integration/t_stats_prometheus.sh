@@ -16,8 +16,10 @@ for d in good cname cname seed1; do
 	mxg_rcode "$d.mx.test" MX >/dev/null
 done
 prom=$MXG_DIR/mxguard.prom
+# A report may be written between two answers: wait for one after all.
 for i in $(seq 1 50); do
-	grep -q '^mxguard_answers_total{source="cache"} 1$' "$prom" 2>/dev/null && break
+	grep -q '^mxguard_answers_total{source="cache"} 1$' "$prom" 2>/dev/null &&
+	    grep -q '^mxguard_answers_total{source="resolved"} 3$' "$prom" && break
 	sleep 0.1
 	mxg_tick
 done
