@@ -170,7 +170,8 @@ main(int argc, char **argv)
 	    "bytes/d", "record 1t", "record 2t", "hit 1t", "hit 2t",
 	    "snap ms", "ops/thread");
 	for (s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++) {
-		struct mxg_stats *st = mxg_stats_new(2, sizes[s], 0);
+		struct mxg_stats *st = mxg_stats_new(2, sizes[s],
+		    MXG_STATS_MAX_MEMORY_MAX, 0);
 		struct mxg_stats_snapshot snap;
 		double rec1, rec2, hit1, hit2, t0, snap_ms;
 

@@ -69,16 +69,17 @@ enum option_id {
 	OPT_NULL_MX_POLICY, OPT_SERVFAIL_TTL, OPT_EXEMPT_DOMAIN, OPT_PREFETCH,
 	OPT_MAX_EXCHANGES, OPT_ADDITIONAL, OPT_LOG_DISTRIBUTION,
 	OPT_STATS_INTERVAL, OPT_STATS_FILE, OPT_STATS_FORMAT,
-	OPT_STATS_MAX_DOMAINS, OPT_COUNT
+	OPT_STATS_MAX_DOMAINS, OPT_STATS_MAX_MEMORY, OPT_COUNT
 };
 
-enum option_type { TYPE_WORD, TYPE_NUMBER, TYPE_PATH, TYPE_DOMAIN };
+/* TYPE_SIZE: a number of bytes, with k, m or g as in unbound.conf. */
+enum option_type { TYPE_WORD, TYPE_NUMBER, TYPE_SIZE, TYPE_PATH, TYPE_DOMAIN };
 
 struct option {
 	const char *name;
 	enum option_type type;
 	const struct word *words;	/* TYPE_WORD */
-	unsigned long min, max;		/* TYPE_NUMBER */
+	unsigned long min, max;		/* TYPE_NUMBER, TYPE_SIZE */
 };
 
 /* In enum option_id order, which is also the order -o writes. */
@@ -99,6 +100,8 @@ static const struct option options[OPT_COUNT] = {
 	{ "stats-format", TYPE_WORD, format_words, 0, 0 },
 	{ "stats-max-domains", TYPE_NUMBER, NULL,
 	    MXG_STATS_MAX_DOMAINS_MIN, MXG_STATS_MAX_DOMAINS_MAX },
+	{ "stats-max-memory", TYPE_SIZE, NULL,
+	    MXG_STATS_MAX_MEMORY_MIN, MXG_STATS_MAX_MEMORY_MAX },
 };
 
 enum token_type { TOK_END, TOK_WORD, TOK_QUOTED };
@@ -169,6 +172,7 @@ mxg_settings_defaults(struct mxg_settings *s)
 	s->stats_interval = 300;
 	s->stats_format = MXG_STATS_JSON;
 	s->stats_max_domains = 10000;
+	s->stats_max_memory = 32UL << 20;
 }
 
 static const char *
@@ -488,7 +492,22 @@ parse_word(struct parser *p, const struct option *opt, const char *value,
 	return false;
 }
 
-/* Decimal digits only: no sign, no base prefix, no overflow. */
+/* The shift of a size suffix (k, m, g, either case), or 0. */
+static unsigned
+size_shift(char c)
+{
+	switch (c) {
+	case 'k': case 'K': return 10;
+	case 'm': case 'M': return 20;
+	case 'g': case 'G': return 30;
+	default: return 0;
+	}
+}
+
+/*
+ * Decimal digits only: no sign, no base prefix, no overflow; a size
+ * may end in a suffix.
+ */
 static bool
 parse_number(struct parser *p, const struct option *opt, const char *value,
     unsigned line, unsigned long *out)
@@ -496,6 +515,7 @@ parse_number(struct parser *p, const struct option *opt, const char *value,
 	char shown[SHOW_MAX];
 	unsigned long n = 0;
 	bool overflow = false;
+	unsigned shift = 0;
 	const char *c;
 
 	for (c = value; *c >= '0' && *c <= '9'; c++) {
@@ -506,12 +526,19 @@ parse_number(struct parser *p, const struct option *opt, const char *value,
 		else
 			n = n * 10 + digit;
 	}
+	if (opt->type == TYPE_SIZE && c != value && (shift = size_shift(*c)))
+		c++;
 	if (c == value || *c != '\0') {
 		error_at(p, p->src->name, line,
-		    "%s: invalid number '%s' (expected decimal digits)",
-		    opt->name, show(shown, sizeof(shown), value, strlen(value)));
+		    "%s: invalid number '%s' (expected decimal digits%s)",
+		    opt->name, show(shown, sizeof(shown), value, strlen(value)),
+		    opt->type == TYPE_SIZE ? ", then k, m or g" : "");
 		return false;
 	}
+	if (n > (ULONG_MAX >> shift))
+		overflow = true;
+	else
+		n <<= shift;
 	if (overflow || n < opt->min || n > opt->max) {
 		error_at(p, p->src->name, line,
 		    "%s: %s is out of range %lu..%lu", opt->name,
@@ -540,6 +567,7 @@ store(struct mxg_settings *s, enum option_id id, unsigned long v)
 	case OPT_STATS_FORMAT:
 		s->stats_format = (enum mxg_stats_format)v; break;
 	case OPT_STATS_MAX_DOMAINS: s->stats_max_domains = v; break;
+	case OPT_STATS_MAX_MEMORY: s->stats_max_memory = v; break;
 	default: break;
 	}
 }
@@ -560,6 +588,7 @@ fetch(const struct mxg_settings *s, enum option_id id)
 	case OPT_STATS_INTERVAL: return s->stats_interval;
 	case OPT_STATS_FORMAT: return s->stats_format;
 	case OPT_STATS_MAX_DOMAINS: return s->stats_max_domains;
+	case OPT_STATS_MAX_MEMORY: return s->stats_max_memory;
 	default: return 0;
 	}
 }
@@ -654,6 +683,7 @@ set_option(struct parser *p, const struct option *opt, const struct token *v)
 			store(p->s, id, n);
 		break;
 	case TYPE_NUMBER:
+	case TYPE_SIZE:
 		if (parse_number(p, opt, value, v->line, &n))
 			store(p->s, id, n);
 		break;
@@ -1217,7 +1247,7 @@ mxg_config_write(FILE *out, const struct mxg_settings *s)
 			char q = strchr(file, '"') != NULL ? '\'' : '"';
 
 			fprintf(out, "\t%s: %c%s%c\n", opt->name, q, file, q);
-		} else if (opt->type == TYPE_NUMBER) {
+		} else if (opt->type == TYPE_NUMBER || opt->type == TYPE_SIZE) {
 			fprintf(out, "\t%s: %lu\n", opt->name,
 			    fetch(s, (enum option_id)id));
 		} else {

@@ -220,6 +220,7 @@ mxg_distribute(struct mxg_distribution *dist, const struct mxg_answer *ans,
 	dist->tiers = dist->usable = dist->count = 0;
 	dist->malformed = ans->malformed;
 	dist->overflow = ans->overflow;
+	dist->omitted = 0;
 	if (dec->action == MXG_ACTION_SERVFAIL)
 		dist->state = MXG_DIST_STATE_SERVFAIL;
 	else if (ans->null_mx)
@@ -340,6 +341,7 @@ mxg_distribution_render(char *out, size_t outlen,
 	}
 	mxg_text_count(&t, "malformed", (unsigned long)dist->malformed);
 	mxg_text_count(&t, "not analysed", (unsigned long)dist->overflow);
+	mxg_text_count(&t, "exchanges not kept", (unsigned long)dist->omitted);
 	return mxg_text_end(&t);
 }
 
@@ -349,16 +351,53 @@ name_len(const uint8_t *name)
 	return mxg_dname_len(name, MXG_DNAME_MAXLEN);
 }
 
-size_t
-mxg_distribution_copy_size(const struct mxg_distribution *dist)
+/*
+ * Which entries a copy of at most max keeps: those carrying mail, then
+ * the others, each in order.  Fed the entries in order, it says of
+ * each whether it is kept.
+ */
+struct keeper {
+	size_t carrying_left;	/* carrying entries still to keep */
+	size_t others_left;	/* other entries still to keep */
+};
+
+static void
+keeper_init(struct keeper *k, const struct mxg_distribution *dist, size_t max)
 {
-	size_t size = MXG_ALIGN8(sizeof(*dist)) +
-	    MXG_ALIGN8(dist->count * sizeof(struct mxg_dist_entry)) +
-	    name_len(dist->owner);
-	size_t i;
+	size_t carrying = 0, i;
 
 	for (i = 0; i < dist->count; i++)
-		size += name_len(dist->entries[i].name);
+		if (dist->entries[i].share_ppm > 0)
+			carrying++;
+	k->carrying_left = carrying < max ? carrying : max;
+	k->others_left = max - k->carrying_left;
+}
+
+static bool
+keeper_keeps(struct keeper *k, const struct mxg_dist_entry *e)
+{
+	size_t *left = e->share_ppm > 0 ? &k->carrying_left : &k->others_left;
+
+	if (*left == 0)
+		return false;
+	(*left)--;
+	return true;
+}
+
+size_t
+mxg_distribution_copy_size(const struct mxg_distribution *dist, size_t max)
+{
+	size_t kept = dist->count < max ? dist->count : max;
+	size_t size = MXG_ALIGN8(sizeof(*dist)) +
+	    MXG_ALIGN8(kept * sizeof(struct mxg_dist_entry)) +
+	    name_len(dist->owner);
+	struct keeper k;
+	size_t i;
+
+	keeper_init(&k, dist, max);
+	for (i = 0; i < dist->count; i++)
+		if (keeper_keeps(&k, &dist->entries[i]))
+			size += name_len(dist->entries[i].name);
 	return size;
 }
 
@@ -376,51 +415,74 @@ copy_name(uint8_t **p, const uint8_t *name)
 
 struct mxg_distribution *
 mxg_distribution_copy(void *mem, size_t memlen,
-    const struct mxg_distribution *dist)
+    const struct mxg_distribution *dist, size_t max)
 {
 	struct mxg_distribution *copy = mem;
+	size_t kept = dist->count < max ? dist->count : max;
 	uint8_t *p = mem;
+	struct keeper k;
 	size_t i;
 
 	if (mem == NULL || ((uintptr_t)mem & 7) != 0 ||
-	    memlen < mxg_distribution_copy_size(dist))
+	    memlen < mxg_distribution_copy_size(dist, max))
 		return NULL;
 	*copy = *dist;
 	p += MXG_ALIGN8(sizeof(*copy));
 	copy->entries = (struct mxg_dist_entry *)p;
-	copy->capacity = dist->count;
+	copy->capacity = kept;
 	copy->order = NULL;	/* a copy is read, never recomputed */
-	p += MXG_ALIGN8(dist->count * sizeof(struct mxg_dist_entry));
-	memcpy(copy->entries, dist->entries,
-	    dist->count * sizeof(struct mxg_dist_entry));
+	p += MXG_ALIGN8(kept * sizeof(struct mxg_dist_entry));
 	copy->owner = copy_name(&p, dist->owner);
-	for (i = 0; i < dist->count; i++)
-		copy->entries[i].name = copy_name(&p, dist->entries[i].name);
+	copy->count = 0;
+	keeper_init(&k, dist, max);
+	for (i = 0; i < dist->count; i++) {
+		if (!keeper_keeps(&k, &dist->entries[i]))
+			continue;
+		copy->entries[copy->count] = dist->entries[i];
+		copy->entries[copy->count++].name =
+		    copy_name(&p, dist->entries[i].name);
+	}
+	copy->omitted = dist->omitted + dist->count - copy->count;
 	return copy;
+}
+
+static bool
+entries_equal(const struct mxg_dist_entry *x, const struct mxg_dist_entry *y)
+{
+	return x->preference == y->preference && x->flags == y->flags &&
+	    x->records == y->records && x->addresses == y->addresses &&
+	    x->share_ppm == y->share_ppm &&
+	    x->addr_share_ppm == y->addr_share_ppm &&
+	    mxg_dname_equal(x->name, y->name);
 }
 
 bool
 mxg_distribution_equal(const struct mxg_distribution *a,
     const struct mxg_distribution *b)
 {
-	size_t i;
+	const struct mxg_distribution *whole = a, *part = b;
+	struct keeper k;
+	size_t i, j;
 
 	if (a->fingerprint != b->fingerprint || a->state != b->state ||
-	    a->count != b->count || a->primary_preference !=
-	    b->primary_preference || a->malformed != b->malformed ||
-	    a->overflow != b->overflow)
+	    a->count + a->omitted != b->count + b->omitted ||
+	    a->primary_preference != b->primary_preference ||
+	    a->malformed != b->malformed || a->overflow != b->overflow)
 		return false;
-	for (i = 0; i < a->count; i++) {
-		const struct mxg_dist_entry *x = &a->entries[i], *y = &b->entries[i];
-
-		if (x->preference != y->preference || x->flags != y->flags ||
-		    x->records != y->records || x->addresses != y->addresses ||
-		    x->share_ppm != y->share_ppm ||
-		    x->addr_share_ppm != y->addr_share_ppm ||
-		    !mxg_dname_equal(x->name, y->name))
+	if (a->count < b->count) {
+		whole = b;
+		part = a;
+	}
+	/* The entries the smaller copy kept, found again in the other. */
+	keeper_init(&k, whole, part->count);
+	for (i = 0, j = 0; i < whole->count && j < part->count; i++) {
+		if (part->count < whole->count &&
+		    !keeper_keeps(&k, &whole->entries[i]))
+			continue;
+		if (!entries_equal(&whole->entries[i], &part->entries[j++]))
 			return false;
 	}
-	return true;
+	return j == part->count;
 }
 
 size_t

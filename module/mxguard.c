@@ -167,7 +167,8 @@ stats_start(struct module_env *env, int id, struct mxg_env *me)
 	    MXG_THREADS_MAX : (size_t)threads;
 	pthread_mutex_init(&me->thread_lock, NULL);
 	if (!(me->stats = mxg_stats_new(me->threads,
-	    me->settings->stats_max_domains, time(NULL))))
+	    me->settings->stats_max_domains, me->settings->stats_max_memory,
+	    time(NULL))))
 		return false;
 	if (!(me->reporter = mxg_reporter_start(me)))
 		return false;

@@ -389,10 +389,11 @@ json_distribution(struct mxg_sink *s, const struct mxg_distribution *d)
 	}
 	mxg_sink_printf(s, "{\"state\": \"%s\", \"primary_preference\": %u, "
 	    "\"takeover\": %s, \"tiers\": %zu, \"usable\": %zu, "
-	    "\"malformed\": %zu, \"not_analysed\": %zu, \"exchanges\": [",
+	    "\"malformed\": %zu, \"not_analysed\": %zu, \"not_kept\": %zu, "
+	    "\"exchanges\": [",
 	    dist_state_name(d->state), d->primary_preference,
 	    d->takeover ? "true" : "false", d->tiers, d->usable,
-	    d->malformed, d->overflow);
+	    d->malformed, d->overflow, d->omitted);
 	for (i = 0; i < d->count; i++) {
 		mxg_sink_str(s, i ? ",\n        " : "\n        ");
 		json_entry(s, &d->entries[i]);

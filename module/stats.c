@@ -65,6 +65,7 @@ struct mxg_stats {
 	size_t bytes;			/* entries and distributions */
 	/* Fixed after mxg_stats_new(): */
 	size_t max;
+	size_t max_bytes;		/* of entries and distributions */
 	size_t fixed_bytes;		/* this struct, buckets, shards */
 	time_t started;
 	size_t threads;
@@ -122,14 +123,15 @@ static struct mxg_stats_dist *
 dist_new(const struct mxg_distribution *dist)
 {
 	size_t head = MXG_ALIGN8(sizeof(struct mxg_stats_dist));
-	size_t size = mxg_distribution_copy_size(dist);
+	size_t size = mxg_distribution_copy_size(dist, MXG_STATS_DIST_ENTRIES);
 	struct mxg_stats_dist *d = malloc(head + size);
 
 	if (d == NULL)
 		return NULL;
 	atomic_init(&d->refs, 1);
 	d->bytes = head + size;
-	d->dist = mxg_distribution_copy((uint8_t *)d + head, size, dist);
+	d->dist = mxg_distribution_copy((uint8_t *)d + head, size, dist,
+	    MXG_STATS_DIST_ENTRIES);
 	return d;
 }
 
@@ -151,14 +153,17 @@ dist_release(struct mxg_stats_dist *d)
 /* ---- the table ---------------------------------------------------- */
 
 struct mxg_stats *
-mxg_stats_new(size_t threads, unsigned long max_domains, time_t now)
+mxg_stats_new(size_t threads, unsigned long max_domains,
+    unsigned long max_bytes, time_t now)
 {
 	struct mxg_stats *st;
 	size_t nbuckets = 1;
 	void *shards;
 
 	if (threads == 0 || max_domains < MXG_STATS_MAX_DOMAINS_MIN ||
-	    max_domains > MXG_STATS_MAX_DOMAINS_MAX)
+	    max_domains > MXG_STATS_MAX_DOMAINS_MAX ||
+	    max_bytes < MXG_STATS_MAX_MEMORY_MIN ||
+	    max_bytes > MXG_STATS_MAX_MEMORY_MAX)
 		return NULL;
 	if ((st = calloc(1, sizeof(*st))) == NULL)
 		return NULL;
@@ -179,6 +184,7 @@ mxg_stats_new(size_t threads, unsigned long max_domains, time_t now)
 	st->threads = threads;
 	st->mask = nbuckets - 1;
 	st->max = max_domains;
+	st->max_bytes = max_bytes;
 	st->started = now;
 	st->fixed_bytes = sizeof(*st) + nbuckets * sizeof(*st->buckets) +
 	    (threads + 1) * sizeof(struct mxg_stats_shard);
@@ -286,6 +292,37 @@ evict_oldest(struct mxg_stats *st)
 	st->evictions++;
 	st->bytes -= e->bytes + (e->dist ? e->dist->bytes : 0);
 	return e;
+}
+
+/*
+ * Evict the least recently seen entries until the table is within its
+ * bounds (the newest, just recorded, stays); returns them chained for
+ * free_entries(), to be freed after the lock is released.
+ */
+static struct entry *
+make_room(struct mxg_stats *st)
+{
+	struct entry *evicted = NULL, *e;
+
+	while (st->count > 1 &&
+	    (st->count > st->max || st->bytes > st->max_bytes)) {
+		e = evict_oldest(st);
+		e->chain = evicted;
+		evicted = e;
+	}
+	return evicted;
+}
+
+static void
+free_entries(struct entry *e)
+{
+	struct entry *next;
+
+	for (; e != NULL; e = next) {
+		next = e->chain;
+		dist_release(e->dist);
+		free(e);
+	}
 }
 
 static void
@@ -443,8 +480,6 @@ mxg_stats_record(struct mxg_stats *st, struct mxg_stats_shard *sh,
 	}
 	pthread_mutex_lock(&st->lock);
 	if ((e = find(st, u.hash, u.owner)) == NULL) {
-		if (st->count >= st->max)
-			evicted = evict_oldest(st);
 		insert(st, spare);
 		e = spare;
 		spare = NULL;
@@ -458,15 +493,13 @@ mxg_stats_record(struct mxg_stats *st, struct mxg_stats_shard *sh,
 		changed = true;
 	}
 	apply(st, e, &u, now);
+	evicted = make_room(st);
 	pthread_mutex_unlock(&st->lock);
 
 	free(spare);
 	dist_release(fresh);
 	dist_release(old);
-	if (evicted != NULL) {
-		dist_release(evicted->dist);
-		free(evicted);
-	}
+	free_entries(evicted);
 	return changed;
 }
 

@@ -70,6 +70,7 @@ struct mxg_distribution {
 	size_t usable;			/* exchanges sharing the mail */
 	size_t malformed;		/* records left out: malformed */
 	size_t overflow;		/* records left out: beyond the bound */
+	size_t omitted;			/* entries a capped copy left out */
 	uint64_t fingerprint;		/* of everything above but owner */
 	struct mxg_dist_entry *entries;
 	size_t count;
@@ -101,21 +102,27 @@ bool mxg_distribute(struct mxg_distribution *dist,
 char *mxg_distribution_render(char *out, size_t outlen,
     const struct mxg_distribution *dist);
 
-/* Bytes mxg_distribution_copy() needs for a compact copy of dist. */
-size_t mxg_distribution_copy_size(const struct mxg_distribution *dist);
+/*
+ * Bytes mxg_distribution_copy() needs for a compact copy of dist that
+ * keeps at most max entries.
+ */
+size_t mxg_distribution_copy_size(const struct mxg_distribution *dist,
+    size_t max);
 
 /*
- * Copy dist, its entries and all names into mem (8-byte aligned,
- * mxg_distribution_copy_size() bytes), so it outlives the answer.
- * Returns the copy, NULL if memlen is too small.
+ * Copy dist, at most max of its entries and their names into mem
+ * (8-byte aligned, mxg_distribution_copy_size() bytes), so it outlives
+ * the answer: the entries that carry mail first, then the others, each
+ * in order; the copy counts the rest in omitted.  Returns the copy, NULL
+ * if memlen is too small.
  */
 struct mxg_distribution *mxg_distribution_copy(void *mem, size_t memlen,
-    const struct mxg_distribution *dist);
+    const struct mxg_distribution *dist, size_t max);
 
 /*
  * Same distribution (owner aside)?  Compares the fingerprints first,
  * so a change is found in O(1); equal fingerprints are confirmed
- * entry by entry.
+ * entry by entry, as far as a capped copy holds them.
  */
 bool mxg_distribution_equal(const struct mxg_distribution *a,
     const struct mxg_distribution *b);

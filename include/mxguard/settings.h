@@ -40,6 +40,8 @@ enum mxg_stats_format {
 #define MXG_STATS_MAX_DOMAINS_MAX	10000000UL
 #define MXG_STATS_INTERVAL_MAX		(7UL * 24 * 3600)
 #define MXG_SERVFAIL_TTL_MAX		86400UL
+#define MXG_STATS_MAX_MEMORY_MIN	(1UL << 20)
+#define MXG_STATS_MAX_MEMORY_MAX	(1UL << 40)
 
 struct mxg_settings {
 	enum mxg_policy cname_policy;
@@ -66,6 +68,7 @@ struct mxg_settings {
 	char *stats_file;		/* NULL or "" = no stats file */
 	enum mxg_stats_format stats_format;
 	unsigned long stats_max_domains;
+	unsigned long stats_max_memory;	/* bytes of the per-domain table */
 
 	/* The file these settings came from; NULL for built-in defaults. */
 	char *source;

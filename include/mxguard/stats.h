@@ -78,6 +78,13 @@ enum mxg_stats_class {
 /* Top domains a snapshot can hold. */
 #define MXG_STATS_TOP_MAX	10
 
+/*
+ * Exchanges a domain's stored distribution keeps, those carrying mail
+ * first; the rest are counted.  With the longest names a domain costs
+ * a few KiB, whatever the size of its MX set.
+ */
+#define MXG_STATS_DIST_ENTRIES	16
+
 /* Counters of one worker thread.  Opaque beyond mxg_stats_add(). */
 struct mxg_stats_shard;
 
@@ -121,12 +128,14 @@ struct mxg_stats_snapshot {
 
 /*
  * New statistics for threads shards (worker threads: Unbound's
- * num-threads, at least 1) and a table of max_domains entries
- * (MXG_STATS_MAX_DOMAINS_MIN..MAX).  The shard array is sized here and
- * never grows.  now: start time.  NULL on a bad bound or no memory.
+ * num-threads, at least 1) and a table of at most max_domains entries
+ * (MXG_STATS_MAX_DOMAINS_MIN..MAX) and max_bytes of entries and
+ * distributions (MXG_STATS_MAX_MEMORY_MIN..MAX); the least recently
+ * seen domains make room.  The shard array is sized here and never
+ * grows.  now: start time.  NULL on a bad bound or no memory.
  */
 struct mxg_stats *mxg_stats_new(size_t threads, unsigned long max_domains,
-    time_t now);
+    unsigned long max_bytes, time_t now);
 
 /* Free everything; no thread may use the statistics any more. */
 void mxg_stats_free(struct mxg_stats *st);

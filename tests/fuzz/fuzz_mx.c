@@ -28,6 +28,7 @@
 
 #include "mxguard/dname.h"
 #include "mxguard/distribution.h"
+#include "mxguard/stats.h"
 #include "fuzz_input.h"
 
 #define FUZZ_MAX_ITEMS	1500
@@ -94,9 +95,11 @@ check_outputs(const struct mxg_analysis *an, size_t render_size)
 	if (an->decision->action == MXG_ACTION_CHANGE &&
 	    an->decision->served == 0)
 		abort();
-	size = mxg_distribution_copy_size(an->distribution);
+	size = mxg_distribution_copy_size(an->distribution,
+	    MXG_STATS_DIST_ENTRIES);
 	mem = malloc(size);
-	copy = mxg_distribution_copy(mem, size, an->distribution);
+	copy = mxg_distribution_copy(mem, size, an->distribution,
+	    MXG_STATS_DIST_ENTRIES);
 	if (copy == NULL || !mxg_distribution_equal(copy, an->distribution))
 		abort();
 	mxg_distribution_render(line, sizeof(line), copy);

@@ -226,7 +226,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint8_t op;
 
 	fuzz_take_settings(&in, &cfg);
-	st = mxg_stats_new(1, 1 + fuzz_take(&in) % 8, now);
+	st = mxg_stats_new(1, 1 + fuzz_take(&in) % 8,
+	    MXG_STATS_MAX_MEMORY_MIN, now);
 	top_n = fuzz_take(&in) % (MXG_STATS_TOP_MAX + 1);
 	if (st == NULL)
 		abort();

@@ -188,6 +188,7 @@ check_defaults(const struct mxg_settings *s)
 	assert_null(s->stats_file);
 	assert_int_equal(s->stats_format, MXG_STATS_JSON);
 	assert_int_equal(s->stats_max_domains, 10000);
+	assert_int_equal(s->stats_max_memory, 32UL << 20);
 }
 
 static void
@@ -313,6 +314,49 @@ assert_numbers(const char *text, unsigned max_exchanges,
 	assert_int_equal(s->stats_interval, stats_interval);
 	assert_int_equal(s->stats_max_domains, stats_max_domains);
 	mxg_config_free(s);
+}
+
+/* Sizes as unbound.conf writes them: bytes, or k, m, g. */
+static void
+test_sizes(void **state)
+{
+	static const struct { const char *text; unsigned long bytes; } ok[] = {
+		{ "1048576", 1UL << 20 }, { "1024k", 1UL << 20 },
+		{ "1M", 1UL << 20 }, { "64m", 64UL << 20 }, { "2g", 2UL << 30 },
+		{ "1024G", 1UL << 40 },
+	};
+	char text[128];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		struct mxg_settings *s;
+
+		snprintf(text, sizeof(text), "mxguard:\nstats-max-memory: %s\n",
+		    ok[i].text);
+		s = parse_ok(text);
+		assert_int_equal(s->stats_max_memory, ok[i].bytes);
+		mxg_config_free(s);
+	}
+	parse_fails("mxguard:\nstats-max-memory: 1023k\n",
+	    "t.conf:2: stats-max-memory: 1023k is out of range "
+	    "1048576..1099511627776", NULL);
+	parse_fails("mxguard:\nstats-max-memory: 1025g\n",
+	    "t.conf:2: stats-max-memory: 1025g is out of range "
+	    "1048576..1099511627776", NULL);
+	parse_fails("mxguard:\nstats-max-memory: 99999999999999999999g\n",
+	    "t.conf:2: stats-max-memory: 99999999999999999999g is out of range "
+	    "1048576..1099511627776", NULL);
+	parse_fails("mxguard:\nstats-max-memory: 16mb\n",
+	    "t.conf:2: stats-max-memory: invalid number '16mb' (expected "
+	    "decimal digits, then k, m or g)", NULL);
+	parse_fails("mxguard:\nstats-max-memory: m\n",
+	    "t.conf:2: stats-max-memory: invalid number 'm' (expected "
+	    "decimal digits, then k, m or g)", NULL);
+	/* A suffix is for sizes only. */
+	parse_fails("mxguard:\nstats-max-domains: 10k\n",
+	    "t.conf:2: stats-max-domains: invalid number '10k' (expected "
+	    "decimal digits)", NULL);
 }
 
 static void
@@ -1142,6 +1186,7 @@ assert_same_settings(const struct mxg_settings *a,
 	assert_int_equal(a->stats_interval, b->stats_interval);
 	assert_int_equal(a->stats_format, b->stats_format);
 	assert_int_equal(a->stats_max_domains, b->stats_max_domains);
+	assert_int_equal(a->stats_max_memory, b->stats_max_memory);
 	if (a->stats_file == NULL || b->stats_file == NULL)
 		assert_ptr_equal(a->stats_file, b->stats_file);
 	else
@@ -1174,7 +1219,8 @@ test_write_defaults(void **state)
 	    "\tstats-interval: 300\n"
 	    "\tstats-file: \"\"\n"
 	    "\tstats-format: json\n"
-	    "\tstats-max-domains: 10000\n");
+	    "\tstats-max-domains: 10000\n"
+	    "\tstats-max-memory: 33554432\n");
 	free(text);
 }
 
@@ -1201,7 +1247,7 @@ test_write_round_trip(void **state)
 	    "max-exchanges: 64\n"
 	    "additional: no\nlog-distribution: no\nstats-interval: 0\n"
 	    "stats-file: '/var/a \"b\" #c.json'\nstats-format: prometheus\n"
-	    "stats-max-domains: 10000000\n"
+	    "stats-max-domains: 10000000\nstats-max-memory: 3g\n"
 	    "exempt-domain: Example.ORG\nexempt-domain: .\n"
 	    "exempt-domain: a\\032b\\\"c\\#d\\.e\\\\f\\000.example\n"
 	    "exempt-domain: \\255\\001x.example\n");
@@ -1367,6 +1413,7 @@ main(void)
 		cmocka_unit_test(test_every_word),
 		cmocka_unit_test(test_bad_words),
 		cmocka_unit_test(test_number_bounds),
+		cmocka_unit_test(test_sizes),
 		cmocka_unit_test(test_bad_numbers),
 		cmocka_unit_test(test_stats_file),
 		cmocka_unit_test(test_exempt),

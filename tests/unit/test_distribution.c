@@ -260,9 +260,9 @@ test_order_of_records_does_not_matter(void **state)
 	(void)state;
 	a = analyse("10 mx1.example.org=1/0, 10 mx2.example.org=1/1, "
 	    "20 b.example.org");
-	size = mxg_distribution_copy_size(a);
+	size = mxg_distribution_copy_size(a, SIZE_MAX);
 	keep = malloc(size);
-	a = mxg_distribution_copy(keep, size, a);
+	a = mxg_distribution_copy(keep, size, a, SIZE_MAX);
 	assert_non_null(a);
 	analyse("20 B.example.org, 10 MX2.example.org=1/1, "
 	    "10 mx1.example.org=1/0");
@@ -273,6 +273,53 @@ test_order_of_records_does_not_matter(void **state)
 	    "10 mx1.example.org=2/0");
 	assert_true(a->fingerprint != an->distribution->fingerprint);
 	assert_false(mxg_distribution_equal(a, an->distribution));
+	free(keep);
+}
+
+/* A capped copy keeps the exchanges carrying mail first, counts the rest. */
+static void
+test_capped_copy_keeps_the_mail_carriers(void **state)
+{
+	struct mxg_distribution *copy;
+	void *keep;
+	size_t size;
+
+	(void)state;
+	/* The lowest tier is dead: the mail goes to pref 20. */
+	analyse("10 d1.example.org=nx, 10 d2.example.org=nx, "
+	    "10 d3.example.org=nx, 20 ok1.example.org=1/0, "
+	    "20 ok2.example.org=1/0");
+	size = mxg_distribution_copy_size(an->distribution, 3);
+	keep = malloc(size);
+	copy = mxg_distribution_copy(keep, size, an->distribution, 3);
+	assert_non_null(copy);
+	assert_int_equal(copy->count, 3);
+	assert_int_equal(copy->omitted, 2);
+	/* In order: the first dead exchange, then both carriers. */
+	assert_string_equal(render(copy), "distribution example.org: "
+	    "pref 10 d1.example.org dangling; "
+	    "pref 20 (takes over) ok1.example.org 50% (1 addr) "
+	    "ok2.example.org 50% (1 addr); "
+	    "exchanges not kept 2");
+	assert_true(mxg_distribution_equal(copy, an->distribution));
+	assert_true(mxg_distribution_equal(an->distribution, copy));
+	/* A change in a record the copy left out is a change all the same. */
+	analyse("10 d1.example.org=nx, 10 d2.example.org=nx, "
+	    "10 d3.example.org=1/0, 20 ok1.example.org=1/0, "
+	    "20 ok2.example.org=1/0");
+	assert_false(mxg_distribution_equal(copy, an->distribution));
+	/* Fewer carriers than the cap: all kept, whatever the order. */
+	analyse("10 d1.example.org=nx, 10 d2.example.org=nx, "
+	    "10 d3.example.org=nx, 20 ok1.example.org=1/0, "
+	    "20 ok2.example.org=1/0");
+	free(keep);
+	size = mxg_distribution_copy_size(an->distribution, 1);
+	keep = malloc(size);
+	copy = mxg_distribution_copy(keep, size, an->distribution, 1);
+	assert_int_equal(copy->count, 1);
+	assert_int_equal(copy->omitted, 4);
+	assert_string_equal(copy->entries[0].name, "\3ok1\7example\3org");
+	assert_true(mxg_distribution_equal(copy, an->distribution));
 	free(keep);
 }
 
@@ -287,12 +334,12 @@ test_copy_is_compact_and_self_contained(void **state)
 	(void)state;
 	analyse("10 mx1.example.org=1/0, 20 mx2.example.org");
 	mxg_distribution_render(first, sizeof(first), an->distribution);
-	size = mxg_distribution_copy_size(an->distribution);
+	size = mxg_distribution_copy_size(an->distribution, 2);
 	assert_int_equal(size, sizeof(struct mxg_distribution) +
 	    2 * sizeof(struct mxg_dist_entry) + 13 + 17 + 17);
 	keep = malloc(size);
-	assert_null(mxg_distribution_copy(keep, size - 1, an->distribution));
-	copy = mxg_distribution_copy(keep, size, an->distribution);
+	assert_null(mxg_distribution_copy(keep, size - 1, an->distribution, 2));
+	copy = mxg_distribution_copy(keep, size, an->distribution, 2);
 	assert_non_null(copy);
 	/* Answer and memory go (overwritten); the copy renders the same. */
 	tl_free(&rrset);
@@ -368,6 +415,7 @@ main(void)
 		T(test_rfc1035_3_3_9_preference_0_and_65535),
 		T(test_names_escaped_in_distribution),
 		T(test_order_of_records_does_not_matter),
+		T(test_capped_copy_keeps_the_mail_carriers),
 		T(test_copy_is_compact_and_self_contained),
 		T(test_large_tier_and_truncated_line),
 		T(test_distribution_memory_is_checked),

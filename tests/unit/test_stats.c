@@ -69,11 +69,14 @@ static const char with_alias[] =
     "10 mx1.example.org=1/0, 10 alias.example.org=alias";
 static const char dangling[] = "10 mx1.example.org=1/0, 20 gone.example.org=nx";
 
+/* A bytes bound that the tests of the domain bound never reach. */
+#define NO_MEMORY_BOUND	MXG_STATS_MAX_MEMORY_MAX
+
 /* The table under test, and the shard its tests write to. */
 static void
 new_table(size_t shards, size_t max_domains)
 {
-	st = mxg_stats_new(shards, max_domains, 0);
+	st = mxg_stats_new(shards, max_domains, NO_MEMORY_BOUND, 0);
 	assert_non_null(st);
 	sh = mxg_stats_shard(st, 0);
 }
@@ -133,16 +136,19 @@ static void
 test_bounds(void **state)
 {
 	(void)state;
-	assert_null(mxg_stats_new(1, 0, 0));
-	assert_null(mxg_stats_new(1, MXG_STATS_MAX_DOMAINS_MAX + 1, 0));
-	assert_null(mxg_stats_new(0, 10, 0));
-	st = mxg_stats_new(4, MXG_STATS_MAX_DOMAINS_MAX, 0);
+	assert_null(mxg_stats_new(1, 0, NO_MEMORY_BOUND, 0));
+	assert_null(mxg_stats_new(1, MXG_STATS_MAX_DOMAINS_MAX + 1,
+	    NO_MEMORY_BOUND, 0));
+	assert_null(mxg_stats_new(1, 10, MXG_STATS_MAX_MEMORY_MIN - 1, 0));
+	assert_null(mxg_stats_new(1, 10, MXG_STATS_MAX_MEMORY_MAX + 1, 0));
+	assert_null(mxg_stats_new(0, 10, NO_MEMORY_BOUND, 0));
+	st = mxg_stats_new(4, MXG_STATS_MAX_DOMAINS_MAX, NO_MEMORY_BOUND, 0);
 	assert_non_null(st);
 	/* The bucket array for ten million is accounted from the start. */
 	assert_true(mxg_stats_memory(st) > MXG_STATS_MAX_DOMAINS_MAX / 2 *
 	    sizeof(void *));
 	mxg_stats_free(st);
-	st = mxg_stats_new(1, 1, 0);
+	st = mxg_stats_new(1, 1, NO_MEMORY_BOUND, 0);
 	assert_non_null(st);
 }
 
@@ -152,7 +158,7 @@ test_shard_merge(void **state)
 	struct mxg_stats_snapshot snap;
 
 	(void)state;
-	st = mxg_stats_new(3, 10, 0);
+	st = mxg_stats_new(3, 10, NO_MEMORY_BOUND, 0);
 	assert_ptr_not_equal(mxg_stats_shard(st, 0), mxg_stats_shard(st, 1));
 	/* Unforeseen threads share the overflow shard. */
 	assert_ptr_equal(mxg_stats_shard(st, 3), mxg_stats_shard(st, -1));
@@ -398,6 +404,60 @@ test_memory(void **state)
 	assert_int_equal(mxg_stats_memory(st), two);
 }
 
+/*
+ * An MX set of n exchanges with names of about 230 octets, the shape an
+ * attacker picks to make each domain cost the most.
+ */
+static char *
+big_shape(size_t n)
+{
+	static const char label[] =
+	    "abcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabc";
+	size_t size = n * 300, len = 0, i;
+	char *spec = malloc(size);
+
+	assert_non_null(spec);
+	for (i = 0; i < n; i++)
+		len += (size_t)snprintf(spec + len, size - len,
+		    "%s%zu x%zu.%s.%s.%s.example.org=1/0", i ? ", " : "",
+		    10 + i % 3, i, label, label, label);
+	return spec;
+}
+
+/* Bounded by bytes too: a table of big domains stays within its bytes. */
+static void
+test_memory_bound(void **state)
+{
+	struct mxg_stats_snapshot snap;
+	char *big = big_shape(64), name[32];
+	size_t empty, one, i;
+
+	(void)state;
+	st = mxg_stats_new(1, MXG_STATS_MAX_DOMAINS_MAX, MXG_STATS_MAX_MEMORY_MIN, 0);
+	assert_non_null(st);
+	sh = mxg_stats_shard(st, 0);
+	empty = mxg_stats_memory(st);
+	record("d0.example", big, 1);
+	one = mxg_stats_memory(st) - empty;
+	/* 16 of the 64 exchanges kept: a few KiB, whatever the MX set. */
+	assert_true(one < 6 * 1024);
+	assert_true(one > MXG_STATS_DIST_ENTRIES * 230);
+	for (i = 1; i < 2000; i++) {
+		snprintf(name, sizeof(name), "d%zu.example", i);
+		record(name, big, 1 + (time_t)i);
+	}
+	assert_true(mxg_stats_memory(st) <= empty + MXG_STATS_MAX_MEMORY_MIN);
+	snapshot(&snap, 0);
+	assert_true(snap.domains_tracked < 2000);
+	assert_int_equal(snap.counter[MXG_STAT_EVICTIONS],
+	    2000 - snap.domains_tracked);
+	/* The newest stay, the oldest went. */
+	assert_true(tracked("d1999.example", NULL));
+	assert_false(tracked("d0.example", NULL));
+	mxg_stats_snapshot_release(&snap);
+	free(big);
+}
+
 /* ---- two threads -------------------------------------------------- */
 
 #define THREAD_OPS	20000
@@ -451,7 +511,7 @@ run_two_threads(size_t max_domains)
 	pthread_t t[2];
 	int i, j;
 
-	st = mxg_stats_new(2, max_domains, 0);
+	st = mxg_stats_new(2, max_domains, NO_MEMORY_BOUND, 0);
 	for (i = 0; i < 2; i++) {
 		w[i].id = i;
 		prepare_worker(&w[i]);
@@ -536,6 +596,7 @@ main(void)
 		T(test_memory),
 		T(test_two_threads_exact),
 		T(test_two_threads_evicting),
+		T(test_memory_bound),
 #undef T
 	};
 
