@@ -98,7 +98,7 @@ run_ops(void *arg)
 		if (r->record) {
 			r->an.answer->owner = names[d];
 			r->an.distribution->owner = names[d];
-			mxg_stats_record(r->st, sh, &r->an, (time_t)k);
+			mxg_stats_record(r->st, sh, &r->an, 0, 0, (time_t)k);
 		} else
 			mxg_stats_cache_hit(r->st, sh, names[d], name_lens[d],
 			    (time_t)k);
@@ -142,7 +142,7 @@ fill(struct mxg_stats *st, size_t domains)
 	for (d = 0; d < domains; d++) {
 		r.an.answer->owner = names[d];
 		r.an.distribution->owner = names[d];
-		mxg_stats_record(st, sh, &r.an, 0);
+		mxg_stats_record(st, sh, &r.an, 0, 0, 0);
 	}
 	free(r.mem);
 }

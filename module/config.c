@@ -67,7 +67,7 @@ static const struct word format_words[] = {
 enum option_id {
 	OPT_CNAME_POLICY, OPT_ADDRESS_LITERAL_POLICY, OPT_DANGLING_POLICY,
 	OPT_NULL_MX_POLICY, OPT_SERVFAIL_TTL, OPT_EXEMPT_DOMAIN, OPT_PREFETCH,
-	OPT_MAX_EXCHANGES, OPT_ADDITIONAL, OPT_LOG_DISTRIBUTION,
+	OPT_MAX_EXCHANGES, OPT_ADDITIONAL, OPT_LOG_DISTRIBUTION, OPT_LOG_RATE,
 	OPT_STATS_INTERVAL, OPT_STATS_FILE, OPT_STATS_FORMAT,
 	OPT_STATS_MAX_DOMAINS, OPT_STATS_MAX_MEMORY, OPT_COUNT
 };
@@ -95,6 +95,7 @@ static const struct option options[OPT_COUNT] = {
 	    MXG_MAX_EXCHANGES_MIN, MXG_MAX_EXCHANGES_MAX },
 	{ "additional", TYPE_WORD, bool_words, 0, 0 },
 	{ "log-distribution", TYPE_WORD, bool_words, 0, 0 },
+	{ "log-rate", TYPE_NUMBER, NULL, 0, MXG_LOG_RATE_MAX },
 	{ "stats-interval", TYPE_NUMBER, NULL, 0, MXG_STATS_INTERVAL_MAX },
 	{ "stats-file", TYPE_PATH, NULL, 0, 0 },
 	{ "stats-format", TYPE_WORD, format_words, 0, 0 },
@@ -169,6 +170,7 @@ mxg_settings_defaults(struct mxg_settings *s)
 	s->max_exchanges = 8;
 	s->additional = true;
 	s->log_distribution = true;
+	s->log_rate = 5;
 	s->stats_interval = 300;
 	s->stats_format = MXG_STATS_JSON;
 	s->stats_max_domains = 10000;
@@ -563,6 +565,7 @@ store(struct mxg_settings *s, enum option_id id, unsigned long v)
 	case OPT_MAX_EXCHANGES: s->max_exchanges = (unsigned)v; break;
 	case OPT_ADDITIONAL: s->additional = v != 0; break;
 	case OPT_LOG_DISTRIBUTION: s->log_distribution = v != 0; break;
+	case OPT_LOG_RATE: s->log_rate = v; break;
 	case OPT_STATS_INTERVAL: s->stats_interval = v; break;
 	case OPT_STATS_FORMAT:
 		s->stats_format = (enum mxg_stats_format)v; break;
@@ -585,6 +588,7 @@ fetch(const struct mxg_settings *s, enum option_id id)
 	case OPT_MAX_EXCHANGES: return s->max_exchanges;
 	case OPT_ADDITIONAL: return s->additional;
 	case OPT_LOG_DISTRIBUTION: return s->log_distribution;
+	case OPT_LOG_RATE: return s->log_rate;
 	case OPT_STATS_INTERVAL: return s->stats_interval;
 	case OPT_STATS_FORMAT: return s->stats_format;
 	case OPT_STATS_MAX_DOMAINS: return s->stats_max_domains;

@@ -172,34 +172,22 @@ assign_shares(struct mxg_distribution *dist)
 }
 
 static uint64_t
-fnv64(uint64_t hash, uint64_t value)
-{
-	int i;
-
-	for (i = 0; i < 8; i++) {
-		hash ^= (value >> (8 * i)) & 0xff;
-		hash *= 1099511628211ULL;
-	}
-	return hash;
-}
-
-static uint64_t
 fingerprint(const struct mxg_distribution *dist)
 {
-	uint64_t hash = 14695981039346656037ULL;
+	uint64_t hash = MXG_FNV64_INIT;
 	size_t i;
 
-	hash = fnv64(hash, (uint64_t)dist->state);
-	hash = fnv64(hash, ((uint64_t)dist->primary_preference << 32) |
+	hash = mxg_fnv64(hash, (uint64_t)dist->state);
+	hash = mxg_fnv64(hash, ((uint64_t)dist->primary_preference << 32) |
 	    dist->count);
-	hash = fnv64(hash, ((uint64_t)dist->malformed << 32) | dist->overflow);
+	hash = mxg_fnv64(hash, ((uint64_t)dist->malformed << 32) | dist->overflow);
 	for (i = 0; i < dist->count; i++) {
 		const struct mxg_dist_entry *e = &dist->entries[i];
 
-		hash = fnv64(hash, ((uint64_t)e->preference << 48) |
+		hash = mxg_fnv64(hash, ((uint64_t)e->preference << 48) |
 		    ((uint64_t)e->flags << 32) | mxg_dname_hash(e->name));
-		hash = fnv64(hash, ((uint64_t)e->records << 32) | e->addresses);
-		hash = fnv64(hash, ((uint64_t)e->share_ppm << 32) |
+		hash = mxg_fnv64(hash, ((uint64_t)e->records << 32) | e->addresses);
+		hash = mxg_fnv64(hash, ((uint64_t)e->share_ppm << 32) |
 		    e->addr_share_ppm);
 	}
 	return hash;
@@ -305,7 +293,7 @@ render_tiers(struct mxg_text *t, const struct mxg_distribution *dist)
 {
 	size_t i;
 
-	for (i = 0; i < dist->count; i++) {
+	for (i = 0; i < dist->count && i < MXG_TEXT_NAMES_MAX; i++) {
 		const struct mxg_dist_entry *e = &dist->entries[i];
 
 		if (i == 0 || e->preference != dist->entries[i - 1].preference) {
@@ -317,6 +305,9 @@ render_tiers(struct mxg_text *t, const struct mxg_distribution *dist)
 		}
 		render_entry(t, dist, e);
 	}
+	if (dist->count > MXG_TEXT_NAMES_MAX)
+		mxg_text_count(t, "exchanges not named",
+		    (unsigned long)(dist->count - MXG_TEXT_NAMES_MAX));
 }
 
 char *

@@ -139,6 +139,18 @@ mxg_dname_hash(const uint8_t *name)
 	}
 }
 
+uint64_t
+mxg_fnv64(uint64_t hash, uint64_t value)
+{
+	int i;
+
+	for (i = 0; i < 8; i++) {
+		hash ^= (value >> (8 * i)) & 0xff;
+		hash *= 1099511628211ULL;
+	}
+	return hash;
+}
+
 int
 mxg_dname_order(const uint8_t *a, const uint8_t *b)
 {

@@ -25,13 +25,11 @@
 #include "mxguard/policy.h"
 #include "mxguard/distribution.h"
 #include "mxguard/stats.h"
+#include "mxguard/ratelimit.h"
 
 
 /* The security status of the SERVFAIL entries policy stores. */
 #define MXG_SERVFAIL_SECURITY	sec_status_insecure
-
-/* Per-answer log lines allowed per second; the rest are counted. */
-#define MXG_LOG_BURST	100
 
 /*
  * Set in rk.flags of an MX rrset that mxguard changed.  The rrset cache
@@ -62,10 +60,8 @@ struct mxg_env {
 	_Atomic size_t thread_count;
 	size_t threads;			/* shards: Unbound's num-threads */
 	pthread_mutex_t thread_lock;	/* serialises first counts */
-	/* Per-answer log lines: at most MXG_LOG_BURST a second. */
-	_Atomic time_t log_second;
-	_Atomic unsigned log_in_second;
-	_Atomic uint64_t log_suppressed;
+	/* Per-answer log lines: log-rate a second, after a burst. */
+	struct mxg_bucket log_bucket;
 };
 
 /* Index into mxg_exchange_lookup.type[]. */
@@ -142,7 +138,7 @@ bool mxg_deadline_arm(struct module_qstate *qstate, int ms);
 
 /* mxguard.c: the calling thread's statistics shard. */
 struct mxg_stats_shard *mxg_thread_shard(struct mxg_env *me);
-/* mxguard.c: may one more per-answer line be logged this second? */
+/* mxguard.c: may one more per-answer line be logged now? */
 bool mxg_log_allowed(struct mxg_env *me, time_t now);
 
 /*

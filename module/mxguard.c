@@ -113,22 +113,17 @@ mxg_thread_shard(struct mxg_env *me)
 bool
 mxg_log_allowed(struct mxg_env *me, time_t now)
 {
-	time_t second = atomic_load(&me->log_second);
-	uint64_t suppressed;
+	uint64_t refused;
 
-	if (second != now && atomic_compare_exchange_strong(&me->log_second,
-	    &second, now)) {
-		atomic_store(&me->log_in_second, 0);
-		suppressed = atomic_exchange(&me->log_suppressed, 0);
-		if (suppressed)
-			log_info("mxguard: %llu answer lines suppressed "
-			    "(more than %u a second)",
-			    (unsigned long long)suppressed, MXG_LOG_BURST);
+	if (!mxg_bucket_take(&me->log_bucket, now, &refused)) {
+		mxg_stats_add(mxg_thread_shard(me), MXG_STAT_LOG_SUPPRESSED, 1);
+		return false;
 	}
-	if (atomic_fetch_add(&me->log_in_second, 1) < MXG_LOG_BURST)
-		return true;
-	atomic_fetch_add(&me->log_suppressed, 1);
-	return false;
+	if (refused)
+		log_info("mxguard: %llu answer lines suppressed (over "
+		    "log-rate: %lu)", (unsigned long long)refused,
+		    me->settings->log_rate);
+	return true;
 }
 
 /*
@@ -214,10 +209,14 @@ init(struct module_env *env, int id)
 		return 0;
 	}
 	warn_inconsistent(env, me->settings);
+	mxg_bucket_init(&me->log_bucket, (unsigned)me->settings->log_rate,
+	    (unsigned)me->settings->log_rate * MXG_LOG_BURST_SECONDS,
+	    time(NULL));
 	de->dyn_env = me;
 	if (!stats_start(env, id, me)) {
 		log_err("mxguard: out of memory starting the statistics");
 		stats_stop(env, id, me);
+		mxg_bucket_destroy(&me->log_bucket);
 		mxg_config_free(me->settings);
 		free(me);
 		de->dyn_env = NULL;
@@ -237,6 +236,7 @@ deinit(struct module_env *env, int id)
 	if (!de || !(me = de->dyn_env))
 		return;
 	stats_stop(env, id, me);
+	mxg_bucket_destroy(&me->log_bucket);
 	mxg_config_free(me->settings);
 	free(me);
 	de->dyn_env = NULL;

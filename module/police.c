@@ -24,8 +24,12 @@
 #include "mxguard/dname.h"
 #include "glue.h"
 
-/* Room for one log line of a decision or a distribution. */
-#define MXG_LOGLINE	2048
+/*
+ * Room for one log line of a decision or a distribution: with at most
+ * MXG_TEXT_NAMES_MAX names, longer only for names escaped at length,
+ * which are cut short ("...").
+ */
+#define MXG_LOGLINE	1024
 
 static bool
 is_policed(struct module_qstate *qstate)
@@ -73,30 +77,33 @@ mxg_query_new(struct regional *region, struct ub_packed_rrset_key *mx,
 	return q->lookups ? q : NULL;
 }
 
+/*
+ * Count the answer, cached for ttl; log its decision when it has faults
+ * and is not the one logged for the domain within the TTL before, and
+ * its distribution when new or changed.
+ */
 static void
-log_decision(struct mxg_env *me, const struct mxg_query *q, time_t now)
-{
-	char line[MXG_LOGLINE];
-
-	if (q->an.decision->faulty == 0 || !mxg_log_allowed(me, now))
-		return;
-	mxg_decision_render(line, sizeof(line), q->an.answer, q->an.decision);
-	log_info("mxguard: %s", line);
-}
-
-/* Count the answer; log its distribution when new or changed. */
-static void
-account(struct mxg_env *me, const struct mxg_query *q, time_t now)
+account(struct mxg_env *me, const struct mxg_query *q, time_t ttl,
+    time_t now)
 {
 	struct mxg_stats_shard *shard = mxg_thread_shard(me);
+	const struct mxg_analysis *an = &q->an;
+	uint64_t decision = an->decision->faulty ?
+	    mxg_decision_fingerprint(an->answer, an->decision) : 0;
 	char line[MXG_LOGLINE];
+	unsigned fresh;
 
 	if (q->subqueries)
 		mxg_stats_add(shard, MXG_STAT_PREFETCHES, q->subqueries);
-	if (!mxg_stats_record(me->stats, shard, &q->an, now) ||
+	fresh = mxg_stats_record(me->stats, shard, an, decision, now + ttl, now);
+	if ((fresh & MXG_STATS_NEW_DECISION) && mxg_log_allowed(me, now)) {
+		mxg_decision_render(line, sizeof(line), an->answer, an->decision);
+		log_info("mxguard: %s", line);
+	}
+	if (!(fresh & MXG_STATS_NEW_DISTRIBUTION) ||
 	    !me->settings->log_distribution || !mxg_log_allowed(me, now))
 		return;
-	mxg_distribution_render(line, sizeof(line), q->an.distribution);
+	mxg_distribution_render(line, sizeof(line), an->distribution);
 	log_info("mxguard: %s", line);
 	mxg_stats_add(shard, MXG_STAT_DISTRIBUTIONS_LOGGED, 1);
 }
@@ -116,6 +123,8 @@ static enum module_ext_state
 finish(struct module_qstate *qstate, struct mxg_env *me, struct mxg_query *q)
 {
 	const struct mxg_settings *set = me->settings;
+	/* A decision stands as long as the MX set it was made on. */
+	time_t ttl = ((struct packed_rrset_data *)q->mx->entry.data)->ttl;
 
 	q->phase = MXG_PHASE_DONE;
 	if (!judge(set, q))
@@ -130,8 +139,7 @@ finish(struct module_qstate *qstate, struct mxg_env *me, struct mxg_query *q)
 			log_err("mxguard: out of memory; answer passed unchanged");
 		break;
 	}
-	log_decision(me, q, *qstate->env->now);
-	account(me, q, *qstate->env->now);
+	account(me, q, ttl, *qstate->env->now);
 	return module_finished;
 }
 

@@ -231,6 +231,29 @@ evidence_ttl(const struct mxg_decision *dec, const struct mxg_answer *ans,
 	return ttl;
 }
 
+uint64_t
+mxg_decision_fingerprint(const struct mxg_answer *ans,
+    const struct mxg_decision *dec)
+{
+	uint64_t hash = MXG_FNV64_INIT;
+	size_t i;
+
+	hash = mxg_fnv64(hash, ((uint64_t)dec->action << 32) |
+	    ((uint64_t)dec->exempt << 16) | dec->servfail_cause);
+	for (i = 0; i < dec->count; i++) {
+		const struct mxg_verdict *v = &dec->verdicts[i];
+		const struct mxg_record *rec = &ans->records[i];
+
+		if (v->faults == 0)
+			continue;
+		hash = mxg_fnv64(hash, ((uint64_t)i << 32) | ((uint64_t)v->faults << 8) |
+		    v->action);
+		hash = mxg_fnv64(hash, ((uint64_t)rec->preference << 32) |
+		    (rec->exchange ? mxg_dname_hash(rec->exchange) : 0));
+	}
+	return hash ? hash : 1;
+}
+
 bool
 mxg_decide(struct mxg_decision *dec, const struct mxg_settings *cfg,
     const struct mxg_answer *ans)
@@ -374,7 +397,7 @@ mxg_decision_render(char *out, size_t outlen, const struct mxg_answer *ans,
     const struct mxg_decision *dec)
 {
 	struct mxg_text t;
-	size_t i;
+	size_t i, named = 0;
 
 	mxg_text_init(&t, out, outlen);
 	mxg_text_str(&t, "answer ");
@@ -386,8 +409,11 @@ mxg_decision_render(char *out, size_t outlen, const struct mxg_answer *ans,
 	else if (dec->servfail_cause == MXG_SERVFAIL_EMPTY)
 		mxg_text_str(&t, " (no record would be left)");
 	for (i = 0; i < dec->count; i++)
-		if (dec->verdicts[i].faults != 0)
+		if (dec->verdicts[i].faults != 0 && named++ < MXG_TEXT_NAMES_MAX)
 			render_record(&t, ans, dec, i);
+	if (named > MXG_TEXT_NAMES_MAX)
+		mxg_text_count(&t, "faulty records not named",
+		    (unsigned long)(named - MXG_TEXT_NAMES_MAX));
 	mxg_text_count(&t, "unchecked", (unsigned long)dec->unchecked);
 	mxg_text_count(&t, "not analysed", (unsigned long)ans->overflow);
 	return mxg_text_end(&t);

@@ -50,6 +50,8 @@ struct entry {
 	size_t bytes;			/* this allocation */
 	struct mxg_domain_stats d;
 	struct mxg_stats_dist *dist;	/* NULL until one is recorded */
+	uint64_t decision;		/* the last decision logged, or 0 */
+	time_t decision_until;		/* ... logged again after this */
 	uint8_t owner[];		/* wire, lowercased */
 };
 
@@ -79,6 +81,8 @@ struct update {
 	unsigned faults;
 	unsigned classes;
 	enum mxg_action action;
+	uint64_t decision;
+	time_t decision_until;
 };
 
 /* ---- shards ------------------------------------------------------- */
@@ -432,10 +436,30 @@ count_answer(struct mxg_stats_shard *sh, const struct mxg_decision *dec)
 		mxg_stats_add(sh, MXG_STAT_UNCHECKED, dec->unchecked);
 }
 
-/* The fast path: a known domain whose distribution did not change. */
+/*
+ * Under the lock: is the decision to log new for the entry?  A clean
+ * answer in between makes the next faulty one new.
+ */
+static unsigned
+note_decision(struct entry *e, const struct update *u, time_t now)
+{
+	if (u->decision == 0)
+		e->decision = 0;
+	if (u->decision == 0 ||
+	    (e->decision == u->decision && now < e->decision_until))
+		return 0;
+	e->decision = u->decision;
+	e->decision_until = u->decision_until;
+	return MXG_STATS_NEW_DECISION;
+}
+
+/*
+ * The fast path: a known domain whose distribution did not change.
+ * True when done, with *found what it found new.
+ */
 static bool
 record_unchanged(struct mxg_stats *st, const struct update *u,
-    const struct mxg_distribution *dist, time_t now)
+    const struct mxg_distribution *dist, time_t now, unsigned *found)
 {
 	struct entry *e;
 	bool done = false;
@@ -445,21 +469,23 @@ record_unchanged(struct mxg_stats *st, const struct update *u,
 	if (e != NULL && e->dist != NULL &&
 	    mxg_distribution_equal(e->dist->dist, dist)) {
 		apply(st, e, u, now);
+		*found = note_decision(e, u, now);
 		done = true;
 	}
 	pthread_mutex_unlock(&st->lock);
 	return done;
 }
 
-bool
+unsigned
 mxg_stats_record(struct mxg_stats *st, struct mxg_stats_shard *sh,
-    const struct mxg_analysis *an, time_t now)
+    const struct mxg_analysis *an, uint64_t decision, time_t decision_until,
+    time_t now)
 {
 	const struct mxg_distribution *dist = an->distribution;
 	struct mxg_stats_dist *fresh, *old = NULL;
-	struct entry *spare, *e, *evicted = NULL;
+	struct entry *spare, *e, *evicted;
 	struct update u;
-	bool changed = false;
+	unsigned found = 0;
 
 	count_answer(sh, an->decision);
 	u.owner = an->answer->owner;
@@ -467,8 +493,10 @@ mxg_stats_record(struct mxg_stats *st, struct mxg_stats_shard *sh,
 	u.faults = an->decision->faults;
 	u.classes = classify(dist, u.faults);
 	u.action = an->decision->action;
-	if (record_unchanged(st, &u, dist, now))
-		return false;
+	u.decision = decision;
+	u.decision_until = decision_until;
+	if (record_unchanged(st, &u, dist, now, &found))
+		return found;
 
 	/* New domain or new distribution (rare): build both unlocked. */
 	fresh = dist_new(dist);
@@ -476,7 +504,7 @@ mxg_stats_record(struct mxg_stats *st, struct mxg_stats_shard *sh,
 	if (fresh == NULL || spare == NULL) {
 		free(spare);
 		dist_release(fresh);
-		return false;
+		return 0;
 	}
 	pthread_mutex_lock(&st->lock);
 	if ((e = find(st, u.hash, u.owner)) == NULL) {
@@ -490,9 +518,10 @@ mxg_stats_record(struct mxg_stats *st, struct mxg_stats_shard *sh,
 		st->bytes += fresh->bytes - (old ? old->bytes : 0);
 		e->dist = fresh;
 		fresh = NULL;
-		changed = true;
+		found |= MXG_STATS_NEW_DISTRIBUTION;
 	}
 	apply(st, e, &u, now);
+	found |= note_decision(e, &u, now);
 	evicted = make_room(st);
 	pthread_mutex_unlock(&st->lock);
 
@@ -500,7 +529,7 @@ mxg_stats_record(struct mxg_stats *st, struct mxg_stats_shard *sh,
 	dist_release(fresh);
 	dist_release(old);
 	free_entries(evicted);
-	return changed;
+	return found;
 }
 
 void
@@ -682,7 +711,8 @@ mxg_stat_name(enum mxg_stat c)
 		[MXG_STAT_UNCHECKED] = "unchecked",
 		[MXG_STAT_PREFETCHES] = "prefetches",
 		[MXG_STAT_DISTRIBUTIONS_LOGGED] = "distributions_logged",
-		[MXG_STAT_EVICTIONS] = "evictions"
+		[MXG_STAT_EVICTIONS] = "evictions",
+		[MXG_STAT_LOG_SUPPRESSED] = "log_lines_suppressed"
 	};
 
 	return (unsigned)c < MXG_STAT_COUNT ? names[c] : "?";

@@ -64,6 +64,13 @@ bool mxg_dname_is_root(const uint8_t *name);
 uint32_t mxg_dname_hash(const uint8_t *name);
 
 /*
+ * FNV-1a over the 8 octets of value, from MXG_FNV64_INIT: fingerprints
+ * that tell whether something logged changed (not for hash tables).
+ */
+#define MXG_FNV64_INIT	14695981039346656037ULL
+uint64_t mxg_fnv64(uint64_t hash, uint64_t value);
+
+/*
  * Total order on valid wire names for stable output: label by label
  * from the left, octets compared lowercased, a shorter label before a
  * longer one it prefixes, fewer labels first.  Returns <0, 0, >0;
@@ -77,6 +84,12 @@ int mxg_dname_order(const uint8_t *a, const uint8_t *b);
  * with "..." so the truncation is visible.  The buffer always ends up
  * NUL-terminated (size at least 4 to hold "...").
  */
+/*
+ * Exchanges a log line names at most; the rest are counted, so that a
+ * line stays short whatever MX set an attacker publishes.
+ */
+#define MXG_TEXT_NAMES_MAX	8
+
 struct mxg_text {
 	char *buf;
 	size_t size;		/* bytes available, NUL included */

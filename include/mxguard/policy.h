@@ -94,6 +94,13 @@ bool mxg_decide(struct mxg_decision *dec, const struct mxg_settings *cfg,
 /* True when the owner is one of cfg->exempt or beneath one. */
 bool mxg_is_exempt(const struct mxg_settings *cfg, const uint8_t *owner);
 
+/*
+ * A fingerprint of what the decision line says (never 0), so that the
+ * same decision is not logged again while it stands.
+ */
+uint64_t mxg_decision_fingerprint(const struct mxg_answer *ans,
+    const struct mxg_decision *dec);
+
 /* "kept", "changed", "servfail".  (Policy words: config.h.) */
 const char *mxg_action_name(enum mxg_action action);
 

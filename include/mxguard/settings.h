@@ -40,6 +40,9 @@ enum mxg_stats_format {
 #define MXG_STATS_MAX_DOMAINS_MAX	10000000UL
 #define MXG_STATS_INTERVAL_MAX		(7UL * 24 * 3600)
 #define MXG_SERVFAIL_TTL_MAX		86400UL
+#define MXG_LOG_RATE_MAX		1000UL
+/* The log bucket holds this many seconds of log-rate. */
+#define MXG_LOG_BURST_SECONDS		20
 #define MXG_STATS_MAX_MEMORY_MIN	(1UL << 20)
 #define MXG_STATS_MAX_MEMORY_MAX	(1UL << 40)
 
@@ -63,6 +66,7 @@ struct mxg_settings {
 	unsigned max_exchanges;
 	bool additional;
 	bool log_distribution;
+	unsigned long log_rate;		/* per-answer lines a second */
 
 	unsigned long stats_interval;	/* seconds; 0 = no summary lines */
 	char *stats_file;		/* NULL or "" = no stats file */

@@ -59,6 +59,7 @@ enum mxg_stat {
 	MXG_STAT_PREFETCHES,		/* A/AAAA sub-queries sent (glue counts) */
 	MXG_STAT_DISTRIBUTIONS_LOGGED,	/* distribution lines (glue counts) */
 	MXG_STAT_EVICTIONS,		/* domains evicted: kept by the table */
+	MXG_STAT_LOG_SUPPRESSED,	/* per-answer lines over log-rate (glue) */
 	MXG_STAT_COUNT
 };
 
@@ -152,16 +153,24 @@ struct mxg_stats_shard *mxg_stats_shard(struct mxg_stats *st, int thread);
 /* Add n to counter c, from the thread that owns the shard. */
 void mxg_stats_add(struct mxg_stats_shard *sh, enum mxg_stat c, uint64_t n);
 
+/* What mxg_stats_record() found new, for the caller to log. */
+#define MXG_STATS_NEW_DISTRIBUTION	0x1u
+#define MXG_STATS_NEW_DECISION		0x2u
+
 /*
  * Count one answer policed by the module (the resolved path): its
  * faults and actions in the shard, and its domain in the table.
- * Returns true when the domain's distribution is new or differs from
- * the one recorded before: the caller logs it (once; a concurrent
- * record of the same change returns false).  an->answer->owner is the
- * domain; an->distribution must have been computed.
+ * Returns MXG_STATS_NEW_DISTRIBUTION when the domain's distribution is
+ * new or differs from the one recorded before, MXG_STATS_NEW_DECISION
+ * when decision (a fingerprint of a decision to log; 0 for none) is
+ * not the one recorded for the domain before decision_until: the
+ * caller logs what is new (once; a concurrent record of the same change
+ * does not return it).  an->answer->owner is the domain;
+ * an->distribution must have been computed.
  */
-bool mxg_stats_record(struct mxg_stats *st, struct mxg_stats_shard *sh,
-    const struct mxg_analysis *an, time_t now);
+unsigned mxg_stats_record(struct mxg_stats *st, struct mxg_stats_shard *sh,
+    const struct mxg_analysis *an, uint64_t decision, time_t decision_until,
+    time_t now);
 
 /*
  * Count one answer served from the message cache: the shard's counter,

@@ -206,7 +206,7 @@ record_answer(struct fuzz_input *in, const struct mxg_settings *cfg,
 	}
 	if (!mxg_analysis_run(&an, cfg))
 		abort();
-	mxg_stats_record(st, sh, &an, now);
+	mxg_stats_record(st, sh, &an, an.decision->faulty ? 1 : 0, now + 1, now);
 	free(mem);
 }
 

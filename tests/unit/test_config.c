@@ -184,6 +184,7 @@ check_defaults(const struct mxg_settings *s)
 	assert_int_equal(s->max_exchanges, 8);
 	assert_true(s->additional);
 	assert_true(s->log_distribution);
+	assert_int_equal(s->log_rate, 5);
 	assert_int_equal(s->stats_interval, 300);
 	assert_null(s->stats_file);
 	assert_int_equal(s->stats_format, MXG_STATS_JSON);
@@ -376,6 +377,8 @@ test_number_bounds(void **state)
 	    "t.conf:3: max-exchanges: set twice (first at t.conf:2)", NULL);
 	parse_fails("mxguard:\nmax-exchanges: 65\n",
 	    "t.conf:2: max-exchanges: 65 is out of range 1..64", NULL);
+	parse_fails("mxguard:\nlog-rate: 1001\n",
+	    "t.conf:2: log-rate: 1001 is out of range 0..1000", NULL);
 	parse_fails("mxguard:\nservfail-ttl: 86401\n",
 	    "t.conf:2: servfail-ttl: 86401 is out of range 0..86400", NULL);
 	parse_fails("mxguard:\nstats-interval: 604801\n",
@@ -1183,6 +1186,7 @@ assert_same_settings(const struct mxg_settings *a,
 	assert_int_equal(a->max_exchanges, b->max_exchanges);
 	assert_int_equal(a->additional, b->additional);
 	assert_int_equal(a->log_distribution, b->log_distribution);
+	assert_int_equal(a->log_rate, b->log_rate);
 	assert_int_equal(a->stats_interval, b->stats_interval);
 	assert_int_equal(a->stats_format, b->stats_format);
 	assert_int_equal(a->stats_max_domains, b->stats_max_domains);
@@ -1216,6 +1220,7 @@ test_write_defaults(void **state)
 	    "\tmax-exchanges: 8\n"
 	    "\tadditional: yes\n"
 	    "\tlog-distribution: yes\n"
+	    "\tlog-rate: 5\n"
 	    "\tstats-interval: 300\n"
 	    "\tstats-file: \"\"\n"
 	    "\tstats-format: json\n"
@@ -1245,7 +1250,8 @@ test_write_round_trip(void **state)
 	    "address-literal-policy: servfail\ndangling-policy: strip\n"
 	    "null-mx-policy: off\nservfail-ttl: 0\nprefetch: background\n"
 	    "max-exchanges: 64\n"
-	    "additional: no\nlog-distribution: no\nstats-interval: 0\n"
+	    "additional: no\nlog-distribution: no\nlog-rate: 1000\n"
+	    "stats-interval: 0\n"
 	    "stats-file: '/var/a \"b\" #c.json'\nstats-format: prometheus\n"
 	    "stats-max-domains: 10000000\nstats-max-memory: 3g\n"
 	    "exempt-domain: Example.ORG\nexempt-domain: .\n"

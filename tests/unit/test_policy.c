@@ -396,6 +396,51 @@ test_exempt_domain_and_subdomains_never_changed(void **state)
 	assert_int_equal(dec->action, MXG_ACTION_SERVFAIL);
 }
 
+/* A decision line names MXG_TEXT_NAMES_MAX faulty records at most. */
+static void
+test_log_line_names_a_few(void **state)
+{
+	char spec[64];
+	int i;
+
+	(void)state;
+	cfg.cname_policy = MXG_POLICY_LOG;
+	for (i = 0; i < 20; i++) {
+		snprintf(spec, sizeof(spec), "10 a%02d.example.org=alias", i);
+		tl_spec(&rrset, spec);
+	}
+	decide();
+	assert_non_null(strstr(line(), "exchange a07.example.org"));
+	assert_null(strstr(line(), "a08.example.org"));
+	assert_non_null(strstr(line(), "; faulty records not named 12"));
+}
+
+/* The same decision, the same fingerprint; another one, another. */
+static void
+test_decision_fingerprint(void **state)
+{
+	uint64_t first;
+
+	(void)state;
+	tl_spec(&rrset, "10 alias.example.org=alias, 20 mx.example.org=1/0");
+	decide();
+	first = mxg_decision_fingerprint(an->answer, an->decision);
+	assert_true(first != 0);
+	/* The facts' TTLs and the clean record's addresses are not in it. */
+	tl_clear(&rrset);
+	tl_spec(&rrset, "10 alias.example.org=alias@5, 20 mx.example.org=3/1");
+	decide();
+	assert_true(mxg_decision_fingerprint(an->answer, an->decision) == first);
+	cfg.cname_policy = MXG_POLICY_LOG;
+	decide_again();
+	assert_true(mxg_decision_fingerprint(an->answer, an->decision) != first);
+	tl_clear(&rrset);
+	tl_spec(&rrset, "10 alias2.example.org=alias, 20 mx.example.org=1/0");
+	cfg.cname_policy = MXG_POLICY_STRIP;
+	decide();
+	assert_true(mxg_decision_fingerprint(an->answer, an->decision) != first);
+}
+
 static void
 test_mixed_faults(void **state)
 {
@@ -505,6 +550,8 @@ main(void)
 		T(test_rfc7505_null_mx_alone_is_legit),
 		T(test_rfc7505_3_null_mx_misuse_policies),
 		T(test_exempt_domain_and_subdomains_never_changed),
+		T(test_log_line_names_a_few),
+		T(test_decision_fingerprint),
 		T(test_mixed_faults),
 		T(test_large_set_half_aliases),
 		T(test_log_line_escapes_and_truncates),

@@ -86,7 +86,7 @@ static bool
 record(const char *domain, const char *shape, time_t now)
 {
 	return mxg_stats_record(st, sh, analyse_into(&scratch, domain, shape),
-	    now);
+	    0, 0, now) & MXG_STATS_NEW_DISTRIBUTION;
 }
 
 static void
@@ -254,6 +254,35 @@ test_changed_signal(void **state)
 	assert_true(record("example.org", balanced, 6));	/* back */
 	/* Another domain with the same shape is new to the table. */
 	assert_true(record("example.net", balanced, 7));
+}
+
+/* What record() found new about the decision fingerprinted fp. */
+static unsigned
+decision_news(const char *domain, uint64_t fp, time_t until, time_t now)
+{
+	return mxg_stats_record(st, sh, analyse_into(&scratch, domain,
+	    with_alias), fp, until, now) & MXG_STATS_NEW_DECISION;
+}
+
+/* A decision is new once, then again only when it changed or expired. */
+static void
+test_decision_signal(void **state)
+{
+	(void)state;
+	new_table(1, 10);
+	assert_true(decision_news("example.org", 7, 100, 1));
+	assert_false(decision_news("example.org", 7, 100, 50));
+	assert_false(decision_news("example.org", 7, 100, 99));
+	/* Another decision is news at once, and so is the first one back. */
+	assert_true(decision_news("example.org", 8, 200, 99));
+	assert_true(decision_news("example.org", 7, 200, 99));
+	/* Past its TTL, the same decision is news again. */
+	assert_true(decision_news("example.org", 7, 300, 200));
+	assert_false(decision_news("example.org", 7, 300, 201));
+	/* A clean answer is no news, but what follows it is. */
+	assert_false(decision_news("example.org", 0, 0, 202));
+	assert_true(decision_news("example.org", 7, 300, 203));
+	assert_true(decision_news("example.net", 7, 300, 203));
 }
 
 static void
@@ -495,7 +524,7 @@ run_worker(void *arg)
 
 		/* Every domain: one round of records, then three of hits. */
 		if ((i / THREAD_DOMAINS) % 4 == 0)
-			mxg_stats_record(st, mine, &b->an, i);
+			mxg_stats_record(st, mine, &b->an, 0, 0, i);
 		else
 			mxg_stats_cache_hit(st, mine, b->owner, b->owner_len,
 			    i);
@@ -589,6 +618,7 @@ main(void)
 		T(test_record_counts),
 		T(test_cache_hit),
 		T(test_changed_signal),
+		T(test_decision_signal),
 		T(test_eviction_order),
 		T(test_table_of_one),
 		T(test_aggregates),
