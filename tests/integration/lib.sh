@@ -10,7 +10,8 @@
 #
 # A suite calls: mxg_zone NAME... ; mxg_conf <<EOF (mxguard.conf);
 # mxg_start [extra unbound.conf lines]; then checks: mxg_expect,
-# mxg_expect_rcode, mxg_expect_log, ...; finally mxg_done.
+# mxg_expect_rcode, mxg_expect_log, ...; finally mxg_done.  MXG_MODULES
+# sets Unbound's module-config; mxg_instance starts more resolvers.
 set -u
 
 MXG_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -23,6 +24,12 @@ MXG_PIDS=""
 MXG_ZONES=""
 MXG_UNBOUND_EXTRA=""
 MXG_MODULE=${MXG_MODULE:-$MXG_PREFIX/lib/unbound/mxguard.so}
+MXG_MODULES=${MXG_MODULES:-dynlib validator iterator}
+# The Unbound the checks talk to: its files in MXG_DIR are NAME.conf,
+# NAME.log, NAME.pid and NAME.stderr (mxg_instance, mxg_use).
+MXG_UB=unbound
+MXG_INSTANCES=unbound
+declare -A MXG_INST
 MXG_LOG=$MXG_DIR/unbound.log
 MXG_NSD_LOG=$MXG_DIR/nsd.log
 export MXG_DIR
@@ -95,7 +102,7 @@ server:
 	username: ""
 	chroot: ""
 	directory: "$MXG_DIR"
-	pidfile: "$MXG_DIR/unbound.pid"
+	pidfile: "$MXG_DIR/$MXG_UB.pid"
 	logfile: "$MXG_LOG"
 	use-syslog: no
 	verbosity: 1
@@ -104,7 +111,7 @@ server:
 	do-not-query-localhost: no
 	local-zone: "test." nodefault
 	minimal-responses: no
-	module-config: "dynlib validator iterator"
+	module-config: "$MXG_MODULES"
 $MXG_UNBOUND_EXTRA
 remote-control:
 	control-enable: yes
@@ -119,15 +126,16 @@ UB
 	done
 }
 
-mxg_control() { "$MXG_PREFIX/sbin/unbound-control" -c "$MXG_DIR/unbound.conf" "$@"; }
+mxg_control() { "$MXG_PREFIX/sbin/unbound-control" -c "$MXG_DIR/$MXG_UB.conf" "$@"; }
 
 # mxg_start_unbound: start it; returns non-zero when it did not come up
 # (the log says why: a bad mxguard.conf stops it at init).
 mxg_start_unbound() {
-	mxg_unbound_conf >"$MXG_DIR/unbound.conf"
-	"$MXG_PREFIX/sbin/unbound" -d -c "$MXG_DIR/unbound.conf" >>"$MXG_DIR/unbound.stderr" 2>&1 &
+	mxg_unbound_conf >"$MXG_DIR/$MXG_UB.conf"
+	"$MXG_PREFIX/sbin/unbound" -d -c "$MXG_DIR/$MXG_UB.conf" >>"$MXG_DIR/$MXG_UB.stderr" 2>&1 &
 	MXG_UNBOUND_PID=$!
 	MXG_PIDS="$MXG_PIDS $!"
+	mxg_inst_save
 	local i
 	for i in $(seq 1 100); do
 		if mxg_control status >/dev/null 2>&1; then
@@ -149,6 +157,38 @@ mxg_start() {
 	fi
 }
 
+# Several resolvers (after mxg_start): the current one's name, ports
+# and pid are kept under its name, so that a suite can switch between
+# them.
+mxg_inst_save() {
+	MXG_INST[$MXG_UB]="$MXG_PORT $MXG_CONTROL_PORT ${MXG_UNBOUND_PID:-0} $MXG_MODULES"
+}
+
+# mxg_use NAME: the checks talk to that Unbound from now on ("unbound"
+# is the one mxg_start started).  Call mxg_log_mark after it.
+mxg_use() {
+	local v
+	mxg_inst_save
+	v=(${MXG_INST[$1]:?no Unbound named $1})
+	MXG_UB=$1 MXG_LOG=$MXG_DIR/$1.log
+	MXG_PORT=${v[0]} MXG_CONTROL_PORT=${v[1]} MXG_UNBOUND_PID=${v[2]}
+	MXG_MODULES=${v[*]:3}
+}
+
+# mxg_instance NAME [extra unbound.conf lines]: start one more Unbound
+# beside the first (same zones, same mxguard.conf; the extra lines of
+# the one in use unless given), with the module-config in MXG_MODULES at
+# the call, on ports of its own, and switch to it.  Returns non-zero
+# when it did not come up.
+mxg_instance() {
+	mxg_inst_save
+	MXG_UB=$1 MXG_LOG=$MXG_DIR/$1.log
+	MXG_PORT=$(mxg_free_port) && MXG_CONTROL_PORT=$(mxg_free_port) || return 1
+	[ $# -lt 2 ] || MXG_UNBOUND_EXTRA=$2
+	MXG_INSTANCES="$MXG_INSTANCES $1"
+	mxg_start_unbound
+}
+
 mxg_stop() {
 	local p
 	for p in $MXG_PIDS; do
@@ -160,9 +200,12 @@ mxg_stop() {
 	MXG_PIDS=""
 }
 
+# The logs of every Unbound, NSD's, and MXG_MORE_LOGS (files a suite
+# adds, e.g. another server's).
 mxg_show_logs() {
-	local f
-	for f in "$MXG_LOG" "$MXG_DIR/unbound.stderr" "$MXG_NSD_LOG"; do
+	local f u
+	for f in $(for u in $MXG_INSTANCES; do echo "$MXG_DIR/$u.log" "$MXG_DIR/$u.stderr"; done) \
+	    "$MXG_NSD_LOG" ${MXG_MORE_LOGS:-}; do
 		[ -s "$f" ] || continue
 		echo "---- $(basename "$f") (last 60 lines) ----"
 		tail -n 60 "$f"
@@ -297,22 +340,23 @@ mxg_cachehits() {
 # (resolved through the module) and the second, identical one, which must
 # come from Unbound's message cache without reaching the module, both
 # equal EXPECTED.  EXPECTED "SERVFAIL" (or another rcode word) checks the
-# rcode instead of the answer section.
+# rcode instead of the answer section.  MXG_CACHEHITS names another
+# counter of cached answers (a function), for a cache of another module.
 mxg_expect_twice() {
-	local what=$1 want=$2 before after
+	local what=$1 want=$2 before after hits=${MXG_CACHEHITS:-mxg_cachehits}
 	shift 2
 	case $want in
 	SERVFAIL|NXDOMAIN|REFUSED)
 		mxg_expect_rcode "$what (first answer)" "$want" "$@"
-		before=$(mxg_cachehits)
+		before=$($hits)
 		mxg_expect_rcode "$what (cached answer)" "$want" "$@" ;;
 	*)
 		mxg_expect "$what (first answer)" "$want" "$@"
-		before=$(mxg_cachehits)
+		before=$($hits)
 		mxg_expect "$what (cached answer)" "$want" "$@" ;;
 	esac
-	after=$(mxg_cachehits)
-	if [ "$after" = "$((before + 1))" ]; then
+	after=$($hits)
+	if [ -n "$before" ] && [ "$after" = "$((before + 1))" ]; then
 		mxg_pass "$what (second answer was a cache hit)"
 	else
 		mxg_fail "$what (second answer was a cache hit)" "cache hits before $before, after $after"
