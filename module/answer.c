@@ -20,6 +20,8 @@
 #include "util/data/packed_rrset.h"
 #include "services/cache/dns.h"
 #include "sldns/rrdef.h"
+#include "daemon/worker.h"
+#include "daemon/daemon.h"
 
 #include "mxguard/dname.h"
 #include "glue.h"
@@ -287,6 +289,20 @@ mxg_answer_store(struct module_qstate *qstate, struct reply_info *rep)
 }
 
 /*
+ * Does this resolver rewrite addresses for its clients (response-ip
+ * rules, RPZ)?  Then an address in the additional section could differ
+ * from what the client gets when it asks for it, and none is added.
+ */
+bool
+mxg_answer_additional(struct module_env *env, bool wanted)
+{
+	struct worker *worker = env->worker;
+
+	return wanted && !(worker && worker->daemon &&
+	    (worker->daemon->use_response_ip || worker->daemon->use_rpz));
+}
+
+/*
  * The policed reply for old, in region: old itself when nothing is to
  * change, NULL when memory ran out.  Touches nothing but the region.
  */
@@ -316,7 +332,8 @@ mxg_answer_apply(struct module_qstate *qstate, struct mxg_query *q,
 {
 	struct reply_info *old = qstate->return_msg->rep, *rep;
 
-	if (!(rep = mxg_answer_rebuild(qstate->region, old, q, additional)))
+	if (!(rep = mxg_answer_rebuild(qstate->region, old, q,
+	    mxg_answer_additional(qstate->env, additional))))
 		return false;
 	/* Unchanged: what the validator stored, unless a provisional one is. */
 	if (rep == old && !q->provisional)

@@ -129,6 +129,11 @@ void mxg_answer_servfail(struct module_qstate *qstate, struct mxg_query *q,
 void mxg_answer_store(struct module_qstate *qstate, struct reply_info *rep);
 void mxg_answer_store_servfail(struct module_qstate *qstate,
     struct mxg_query *q, unsigned long servfail_ttl);
+/*
+ * Add the exchanges' addresses, as wanted?  Not where the resolver
+ * rewrites addresses for its clients (response-ip, RPZ).
+ */
+bool mxg_answer_additional(struct module_env *env, bool wanted);
 /* Remove the query's answer from the message cache. */
 void mxg_answer_forget(struct module_qstate *qstate);
 

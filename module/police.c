@@ -162,7 +162,8 @@ bound_the_wait(struct module_qstate *qstate, const struct mxg_settings *set,
 	if (q->an.decision->action == MXG_ACTION_SERVFAIL)
 		mxg_answer_store_servfail(qstate, q, set->servfail_ttl);
 	else if ((rep = mxg_answer_rebuild(qstate->region, old, q,
-	    set->additional)) != NULL && rep != old)
+	    mxg_answer_additional(qstate->env, set->additional))) != NULL &&
+	    rep != old)
 		mxg_answer_store(qstate, rep);
 	if (!mxg_deadline_arm(qstate, mxg_deadline_ms(qstate->env)))
 		log_err("mxguard: out of memory arming the lookup deadline");

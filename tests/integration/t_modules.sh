@@ -69,15 +69,16 @@ good.cname.mx.test. A 198.51.100.72" good.cname.mx.test A
 mxg_expect_rcode "respip: an exchange's address under always_nxdomain: NXDOMAIN" NXDOMAIN \
     mail.rpx.test A
 # respip acts on answers to A and AAAA questions only, never on an MX
-# answer's additional section: the addresses mxguard adds there are the
-# authoritative server's (README, "Loading mxguard into your Unbound").
-# additional: no leaves them out.
+# answer's additional section: where it may rewrite addresses, mxguard
+# adds none, so that no client is handed an address the rules would
+# have changed (README, "Loading mxguard into your Unbound").
+mxg_control flush_zone rpx.test >/dev/null
 mxg_expect "respip: the MX answer is unchanged" "rp.test. MX 10 mail.rpx.test." rp.test MX
 got=$(mxg_section additional rp.test MX)
-if [ "$got" = "mail.rpx.test. A 192.0.2.201" ]; then
-	mxg_pass "respip: the address mxguard adds to the MX answer is not rewritten"
+if [ -z "$got" ]; then
+	mxg_pass "respip: mxguard adds no address that respip could have rewritten"
 else
-	mxg_fail "respip: the address mxguard adds to the MX answer is not rewritten" "additional: '$got'"
+	mxg_fail "respip: mxguard adds no address that respip could have rewritten" "additional: '$got'"
 fi
 printf 'mxguard:\n\tcname-policy: strip\n\tadditional: no\n' >"$MXG_DIR/no-additional.conf"
 if MXGUARD_CONF=$MXG_DIR/no-additional.conf mxg_instance respip-noadd "$respip"; then
