@@ -48,11 +48,15 @@ is_policed(struct module_qstate *qstate)
 
 /*
  * Lay out the per-answer state and the engine's arena in region, and
- * let the engine parse the MX rrset.  NULL when memory ran out.
+ * let the engine parse the MX rrset.  The answer is known by qname, the
+ * name the client asked, which differs from the rrset's owner when a
+ * CNAME leads to it: exempt-domain and the statistics use that name on
+ * every path, as cache hits only ever see the query.  NULL when memory
+ * ran out.
  */
 struct mxg_query *
 mxg_query_new(struct regional *region, struct ub_packed_rrset_key *mx,
-    const struct mxg_settings *set)
+    const uint8_t *qname, size_t qname_len, const struct mxg_settings *set)
 {
 	struct packed_rrset_data *d = mx->entry.data;
 	struct mxg_query *q;
@@ -64,7 +68,7 @@ mxg_query_new(struct regional *region, struct ub_packed_rrset_key *mx,
 	    !mxg_analysis_init(&q->an, mem, size, d->count))
 		return NULL;
 	q->mx = mx;
-	if (!mxg_answer_parse(q->an.answer, mx->rk.dname, mx->rk.dname_len,
+	if (!mxg_answer_parse(q->an.answer, qname, qname_len,
 	    (const uint8_t *const *)d->rr_data, d->rr_len, d->count,
 	    set->max_exchanges))
 		return NULL;
@@ -172,7 +176,8 @@ mxg_police_moddone(struct module_qstate *qstate, int id, struct mxg_env *me)
 	mx = reply_find_answer_rrset(&qstate->qinfo, qstate->return_msg->rep);
 	if (!mx)
 		return module_finished;		/* NODATA: nothing to police */
-	if (!(q = mxg_query_new(qstate->region, mx, set))) {
+	if (!(q = mxg_query_new(qstate->region, mx, qstate->qinfo.qname,
+	    qstate->qinfo.qname_len, set))) {
 		log_err("mxguard: out of memory; answer passed unchanged");
 		return module_finished;
 	}
