@@ -164,6 +164,22 @@ bound_the_wait(struct module_qstate *qstate, const struct mxg_settings *set,
 		log_err("mxguard: out of memory arming the lookup deadline");
 }
 
+/*
+ * A query without RD (cache snooping, allowed by allow_snoop) asks what
+ * the cache holds and must start no recursion: its exchanges are judged
+ * on the cache alone, as with prefetch: off.  Its answer is not stored
+ * either, as the validator stores no message for it: the next recursive
+ * query is then policed on complete facts.
+ */
+static enum mxg_prefetch
+prefetch_mode(struct module_qstate *qstate, const struct mxg_settings *set)
+{
+	if (qstate->query_flags & BIT_RD)
+		return set->prefetch;
+	qstate->no_cache_store = 1;
+	return MXG_PREFETCH_OFF;
+}
+
 enum module_ext_state
 mxg_police_moddone(struct module_qstate *qstate, int id, struct mxg_env *me)
 {
@@ -183,7 +199,7 @@ mxg_police_moddone(struct module_qstate *qstate, int id, struct mxg_env *me)
 	}
 	qstate->minfo[id] = q;
 	mxg_lookup_cached(qstate, q);
-	switch (set->prefetch) {
+	switch (prefetch_mode(qstate, set)) {
 	case MXG_PREFETCH_WAIT:
 		if (mxg_lookup_attach(qstate, id, q) > 0) {
 			q->phase = MXG_PHASE_WAIT;
