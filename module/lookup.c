@@ -436,6 +436,28 @@ mxg_lookup_detach(struct module_qstate *qstate, int id, struct mxg_query *q)
 	return start_subs(qstate, id, q, false);
 }
 
+/*
+ * Is sub one of the lookups start_sub attached, or another module's
+ * sub-query of the same answer (the validator's key lookups, an
+ * iterator's leftover)?  The mesh keeps one state per name, type,
+ * class, RD and CD flags, priming and validation recursion, so a state
+ * with the key start_sub used is the one it attached to; anything else
+ * says nothing about an exchange's addresses.  The address type, or -1.
+ */
+static int
+own_lookup_type(const struct module_qstate *sub)
+{
+	if (sub->qinfo.qclass != LDNS_RR_CLASS_IN || sub->is_priming ||
+	    sub->is_valrec || sub->client_info ||
+	    (sub->query_flags & (BIT_RD | BIT_CD)) != BIT_RD)
+		return -1;
+	if (sub->qinfo.qtype == LDNS_RR_TYPE_A)
+		return MXG_A;
+	if (sub->qinfo.qtype == LDNS_RR_TYPE_AAAA)
+		return MXG_AAAA;
+	return -1;
+}
+
 void
 mxg_lookup_inform(struct module_qstate *sub, struct module_qstate *super,
     struct mxg_query *q)
@@ -444,10 +466,11 @@ mxg_lookup_inform(struct module_qstate *sub, struct module_qstate *super,
 	int t;
 	struct mxg_type_lookup *tl;
 
+	if ((t = own_lookup_type(sub)) < 0)
+		return;
 	i = mxg_answer_find_exchange(q->an.answer, sub->qinfo.qname);
 	if (i == MXG_NO_EXCHANGE || i >= q->an.answer->exchange_count)
 		return;
-	t = sub->qinfo.qtype == LDNS_RR_TYPE_AAAA ? MXG_AAAA : MXG_A;
 	tl = &q->lookups[i].type[t];
 	if (!tl->pending)
 		return;
