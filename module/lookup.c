@@ -328,6 +328,19 @@ mark_unchecked(struct mxg_exchange_lookup *lk)
 	}
 }
 
+/*
+ * Has the validator judged this cached answer, where Unbound validates?
+ * The iterator caches what it gets before validation: the target of a
+ * CNAME it followed (the validator judges the chain as a whole), its own
+ * lookups of name server addresses.  The worker serves no client such an
+ * answer, and neither is it evidence: a sub-query has it validated.
+ */
+static bool
+validated(const struct module_env *env, const struct reply_info *rep)
+{
+	return !env->need_to_validate || rep->security != sec_status_unchecked;
+}
+
 void
 mxg_lookup_cached(struct module_qstate *qstate, struct mxg_query *q)
 {
@@ -352,7 +365,7 @@ mxg_lookup_cached(struct module_qstate *qstate, struct mxg_query *q)
 			msg = dns_cache_lookup(env, (uint8_t *)ex->name, len,
 			    addr_qtype[t], LDNS_RR_CLASS_IN, 0, qstate->region,
 			    env->scratch, 0, NULL, 0);
-			if (msg && msg->rep)
+			if (msg && msg->rep && validated(env, msg->rep))
 				interpret(qstate->region, ex->name, addr_qtype[t],
 				    FLAGS_GET_RCODE(msg->rep->flags), msg->rep,
 				    &q->lookups[i].type[t]);
