@@ -39,4 +39,15 @@
 	dns_cache_store((env), (qi), (rep), 0, (leeway), 0, (region), (flags))
 #endif
 
+/*
+ * Newer Unbound keeps the views in the module environment, older in the
+ * daemon.
+ * Needs daemon/worker.h and daemon/daemon.h for the older place.
+ */
+#if MXG_HAVE_ENV_VIEWS
+#define MXG_VIEWS(env, worker)	((env)->views)
+#else
+#define MXG_VIEWS(env, worker)	((worker)->daemon->views)
+#endif
+
 #endif /* MXGUARD_COMPAT_H */

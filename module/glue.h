@@ -165,9 +165,13 @@ mxg_reporter_tick(struct mxg_env *me, time_t now)
 		mxg_reporter_due(me, now);
 }
 
-/* police.c: one MX answer's state, the engine's parse of its rrset. */
+/*
+ * police.c: one MX answer's state, the engine's parse of its rrset,
+ * known by the name the client asked (qname).
+ */
 struct mxg_query *mxg_query_new(struct regional *region,
-    struct ub_packed_rrset_key *mx, const struct mxg_settings *set);
+    struct ub_packed_rrset_key *mx, const uint8_t *qname, size_t qname_len,
+    const struct mxg_settings *set);
 
 /* police.c: one MX answer from moddone to finished. */
 enum module_ext_state mxg_police_moddone(struct module_qstate *qstate,

@@ -52,11 +52,15 @@ is_policed(struct module_qstate *qstate)
 
 /*
  * Lay out the per-answer state and the engine's arena in region, and
- * let the engine parse the MX rrset.  NULL when memory ran out.
+ * let the engine parse the MX rrset.  The answer is known by qname, the
+ * name the client asked, which differs from the rrset's owner when a
+ * CNAME leads to it: exempt-domain and the statistics use that name on
+ * every path, as cache hits only ever see the query.  NULL when memory
+ * ran out.
  */
 struct mxg_query *
 mxg_query_new(struct regional *region, struct ub_packed_rrset_key *mx,
-    const struct mxg_settings *set)
+    const uint8_t *qname, size_t qname_len, const struct mxg_settings *set)
 {
 	struct packed_rrset_data *d = mx->entry.data;
 	struct mxg_query *q;
@@ -68,7 +72,7 @@ mxg_query_new(struct regional *region, struct ub_packed_rrset_key *mx,
 	    !mxg_analysis_init(&q->an, mem, size, d->count))
 		return NULL;
 	q->mx = mx;
-	if (!mxg_answer_parse(q->an.answer, mx->rk.dname, mx->rk.dname_len,
+	if (!mxg_answer_parse(q->an.answer, qname, qname_len,
 	    (const uint8_t *const *)d->rr_data, d->rr_len, d->count,
 	    set->max_exchanges))
 		return NULL;
@@ -169,6 +173,22 @@ bound_the_wait(struct module_qstate *qstate, const struct mxg_settings *set,
 		log_err("mxguard: out of memory arming the lookup deadline");
 }
 
+/*
+ * A query without RD (cache snooping, allowed by allow_snoop) asks what
+ * the cache holds and must start no recursion: its exchanges are judged
+ * on the cache alone, as with prefetch: off.  Its answer is not stored
+ * either, as the validator stores no message for it: the next recursive
+ * query is then policed on complete facts.
+ */
+static enum mxg_prefetch
+prefetch_mode(struct module_qstate *qstate, const struct mxg_settings *set)
+{
+	if (qstate->query_flags & BIT_RD)
+		return set->prefetch;
+	qstate->no_cache_store = 1;
+	return MXG_PREFETCH_OFF;
+}
+
 enum module_ext_state
 mxg_police_moddone(struct module_qstate *qstate, int id, struct mxg_env *me)
 {
@@ -181,13 +201,14 @@ mxg_police_moddone(struct module_qstate *qstate, int id, struct mxg_env *me)
 	mx = reply_find_answer_rrset(&qstate->qinfo, qstate->return_msg->rep);
 	if (!mx)
 		return module_finished;		/* NODATA: nothing to police */
-	if (!(q = mxg_query_new(qstate->region, mx, set))) {
+	if (!(q = mxg_query_new(qstate->region, mx, qstate->qinfo.qname,
+	    qstate->qinfo.qname_len, set))) {
 		log_err("mxguard: out of memory; answer passed unchanged");
 		return module_finished;
 	}
 	qstate->minfo[id] = q;
 	mxg_lookup_cached(qstate, q);
-	switch (set->prefetch) {
+	switch (prefetch_mode(qstate, set)) {
 	case MXG_PREFETCH_WAIT:
 		if (mxg_lookup_attach(qstate, id, q) > 0) {
 			q->phase = MXG_PHASE_WAIT;

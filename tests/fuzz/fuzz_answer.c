@@ -227,11 +227,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    ntohs(mx->rk.type) != LDNS_RR_TYPE_MX)
 		goto out;
 	if (flags & 2) {
-		exempt[0] = mx->rk.dname;
+		exempt[0] = qinf.qname;
 		cfg.exempt = exempt;
 		cfg.exempt_count = 1;
 	}
-	if (!(q = mxg_query_new(region, mx, &cfg)))
+	if (!(q = mxg_query_new(region, mx, qinf.qname, qinf.qname_len, &cfg)))
 		abort();
 	read_facts(&in, q, old);
 	mxg_lookup_facts(q);

@@ -7,7 +7,7 @@
 # time, with fresh keys; its KSK's DS is the trust anchor.
 . "$(dirname "$0")/lib.sh"
 
-mxg_zone signed.test insecure.signed.test provider.test
+mxg_zone signed.test insecure.signed.test provider.test chase.test
 mxg_conf <<'CONF'
 mxguard:
 	cname-policy: strip
@@ -26,7 +26,9 @@ ksk=$(cd "$keys" && ldns-keygen -a ECDSAP256SHA256 -k signed.test) &&
 
 # Break the MX rrset's signature of bogus.signed.test: change one
 # character of the signature's base64 (the last field).
-awk -v OFS='\t' '$1 == "bogus.signed.test." && $4 == "RRSIG" && $5 == "MX" {
+# The same for the CNAME of alias.forged.signed.test.
+awk -v OFS='\t' '($1 == "bogus.signed.test." && $4 == "RRSIG" && $5 == "MX") ||
+    ($1 == "alias.forged.signed.test." && $4 == "RRSIG" && $5 == "CNAME") {
 	s = $NF; c = substr(s, 20, 1)
 	$NF = substr(s, 1, 19) (c == "A" ? "B" : "A") substr(s, 21)
 } { print }' "$keys/signed.test.zone.signed" >"$keys/signed.test.zone.broken"
@@ -231,4 +233,16 @@ mxg_control set_option minimal-responses: yes >/dev/null
 mxg_control flush_zone signed.test >/dev/null
 expect_hosted "the same with minimal-responses: yes"
 mxg_control set_option minimal-responses: no >/dev/null
+
+# --- an exchange judged only on validated answers -----------------------------
+# A client query that leads through a CNAME of another zone to the forged
+# alias leaves the target's answer in the cache as Unbound got it, before
+# validation (the validator judges the chain as a whole): no evidence for
+# the exchange, which only a validated lookup may judge (bogus: unchecked).
+mxg_expect_rcode "a client query through the forged alias is bogus" SERVFAIL via.chase.test A
+mxg_log_mark
+mxg_expect "an exchange whose alias is forged is not stripped on unvalidated data" "
+forged.signed.test. MX 10 alias.forged.signed.test.
+forged.signed.test. MX 20 mx.forged.signed.test." forged.signed.test MX
+mxg_expect_no_log "nor logged as an alias" 'answer forged\.signed\.test '
 mxg_done
