@@ -183,10 +183,19 @@ bound_the_wait(struct module_qstate *qstate, const struct mxg_settings *set,
 static enum mxg_prefetch
 prefetch_mode(struct module_qstate *qstate, const struct mxg_settings *set)
 {
-	if (qstate->query_flags & BIT_RD)
-		return set->prefetch;
-	qstate->no_cache_store = 1;
-	return MXG_PREFETCH_OFF;
+	if (!(qstate->query_flags & BIT_RD)) {
+		qstate->no_cache_store = 1;
+		return MXG_PREFETCH_OFF;
+	}
+	/*
+	 * A bogus answer is SERVFAIL for a client that does not set CD,
+	 * and its exchange names are unauthenticated: nobody is to send
+	 * queries to them on its account.
+	 */
+	if (qstate->return_msg->rep->security == sec_status_bogus &&
+	    !(qstate->query_flags & BIT_CD))
+		return MXG_PREFETCH_OFF;
+	return set->prefetch;
 }
 
 enum module_ext_state
