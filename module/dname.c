@@ -116,27 +116,83 @@ mxg_dname_lower(uint8_t *out, const uint8_t *name)
 	}
 }
 
+/*
+ * The names hashed are chosen by whoever publishes an MX set: with a
+ * hash known in advance, colliding names could be made offline, and
+ * each would walk a long chain under a table's lock.  SipHash-1-3 with
+ * a key drawn at each start keeps them apart.
+ */
+static uint64_t hash_key[2];
+
+void
+mxg_dname_hash_key(const uint8_t key[16])
+{
+	uint64_t k[2];
+
+	memcpy(k, key, sizeof(k));
+	hash_key[0] = k[0];
+	hash_key[1] = k[1];
+}
+
+#define ROTL(x, b)	(uint64_t)(((x) << (b)) | ((x) >> (64 - (b))))
+#define SIPROUND(v) do {						\
+	v[0] += v[1]; v[1] = ROTL(v[1], 13); v[1] ^= v[0];		\
+	v[0] = ROTL(v[0], 32);						\
+	v[2] += v[3]; v[3] = ROTL(v[3], 16); v[3] ^= v[2];		\
+	v[0] += v[3]; v[3] = ROTL(v[3], 21); v[3] ^= v[0];		\
+	v[2] += v[1]; v[1] = ROTL(v[1], 17); v[1] ^= v[2];		\
+	v[2] = ROTL(v[2], 32);						\
+} while (0)
+
+/*
+ * Eight octets with A-Z lowered, all at once: a byte gets 0x20 when it
+ * is at least 'A' and not above 'Z' (label lengths, below 64, never are).
+ */
+static uint64_t
+lower8(uint64_t m)
+{
+	const uint64_t high = 0x8080808080808080ULL;
+	uint64_t low7 = m & ~high;
+	uint64_t at_least_a = low7 + 0x3f3f3f3f3f3f3f3fULL;
+	uint64_t above_z = low7 + 0x2525252525252525ULL;
+
+	return m | (((at_least_a ^ above_z) & ~m & high) >> 2);
+}
+
+static void
+sip_word(uint64_t *v, uint64_t m)
+{
+	v[3] ^= m;
+	SIPROUND(v);
+	v[0] ^= m;
+}
+
 uint32_t
 mxg_dname_hash(const uint8_t *name)
 {
-	uint32_t hash = 2166136261u;
+	size_t len = mxg_dname_len(name, MXG_DNAME_MAXLEN), i, j;
+	uint64_t v[4] = {
+		0x736f6d6570736575ULL ^ hash_key[0],
+		0x646f72616e646f6dULL ^ hash_key[1],
+		0x6c7967656e657261ULL ^ hash_key[0],
+		0x7465646279746573ULL ^ hash_key[1]
+	};
+	uint64_t m, tail = (uint64_t)len << 56;
 
-	for (;;) {
-		uint8_t len = *name++;
-		uint8_t i;
-
-		hash = (hash ^ len) * 16777619u;
-		if (len == 0)
-			return hash;
-		/*
-		 * c | 0x20 folds A-Z onto a-z in one instruction (it also
-		 * folds a few punctuation pairs together, harmless in a hash
-		 * that is always followed by mxg_dname_equal).  It runs on
-		 * every MX cache hit.
-		 */
-		for (i = 0; i < len; i++)
-			hash = (hash ^ (uint8_t)(*name++ | 0x20)) * 16777619u;
+	for (i = 0; i + 8 <= len; i += 8) {
+		for (m = 0, j = 0; j < 8; j++)
+			m |= (uint64_t)name[i + j] << (8 * j);
+		sip_word(v, lower8(m));
 	}
+	for (m = 0, j = 0; i + j < len; j++)
+		m |= (uint64_t)name[i + j] << (8 * j);
+	sip_word(v, tail | lower8(m));
+	v[2] ^= 0xff;
+	SIPROUND(v);
+	SIPROUND(v);
+	SIPROUND(v);
+	m = v[0] ^ v[1] ^ v[2] ^ v[3];
+	return (uint32_t)(m ^ (m >> 32));
 }
 
 uint64_t
