@@ -15,7 +15,9 @@
  * which answers the clients still waiting with what the message cache
  * holds for the query.  police.c first stores the answer policed with
  * what is known so far (unknown exchanges fail open), then arms that
- * timer; when the lookups end in time, Unbound deletes it with the query.
+ * timer, and stores it again as lookups come back (a SERVFAIL it answers
+ * at once: Unbound 1.26 serves none from the cache at this timer); when
+ * the lookups end in time, Unbound deletes the timer with the query.
  * If Unbound's own serve-expired-client-timeout already armed one, that
  * one is left to do the same job.
  */

@@ -97,6 +97,7 @@ struct mxg_query {
 	bool provisional;
 	size_t outstanding;		/* sub-queries not back yet */
 	size_t subqueries;		/* sub-queries sent, wait or detached */
+	size_t stored_faulty;		/* faulty records when last stored */
 	struct ub_packed_rrset_key *mx;	/* the MX rrset of return_msg */
 	struct mxg_analysis an;		/* engine state, in the region */
 	/* One per distinct exchange, parallel to an.answer->exchanges. */

@@ -149,28 +149,37 @@ finish(struct module_qstate *qstate, struct mxg_env *me, struct mxg_query *q)
 
 /*
  * The exchanges' lookups may take minutes when their servers are down,
- * longer than Unbound keeps clients waiting.  Store the answer policed
- * with what is known now (what is not fails open), and have Unbound
- * answer the clients from the cache if the lookups are not back by the
- * deadline (deadline.c).  The final answer replaces it in the cache.
+ * longer than Unbound keeps clients waiting, so the clients still
+ * waiting at the deadline (deadline.c) are answered from the cache.
+ * Before the wait, and each time a lookup comes back with a new fault:
+ * police the answer with what is known now (what is not fails open)
+ * and store it there.  True when that is a SERVFAIL: it is final, as
+ * more facts only add faults, and the caller answers it at once rather
+ * than at the deadline, where Unbound 1.26 does not serve a cached
+ * SERVFAIL.  The lookups still out go on, detached, and warm the
+ * cache.  The final answer replaces the stored one.
  */
-static void
-bound_the_wait(struct module_qstate *qstate, const struct mxg_settings *set,
+static bool
+police_so_far(struct module_qstate *qstate, const struct mxg_settings *set,
     struct mxg_query *q)
 {
 	struct reply_info *old = qstate->return_msg->rep, *rep;
 
 	q->provisional = true;
 	if (!judge(set, q))
-		return;
+		return false;
 	if (q->an.decision->action == MXG_ACTION_SERVFAIL)
-		mxg_answer_store_servfail(qstate, q, set->servfail_ttl);
-	else if ((rep = mxg_answer_rebuild(qstate->region, old, q,
+		return true;
+	/* Once stored, only a new fault changes what the clients get. */
+	if (q->phase == MXG_PHASE_WAIT &&
+	    q->an.decision->faulty == q->stored_faulty)
+		return false;
+	q->stored_faulty = q->an.decision->faulty;
+	if ((rep = mxg_answer_rebuild(qstate->region, old, q,
 	    mxg_answer_additional(qstate->env, set->additional))) != NULL &&
 	    rep != old)
 		mxg_answer_store(qstate, rep);
-	if (!mxg_deadline_arm(qstate, mxg_deadline_ms(qstate->env)))
-		log_err("mxguard: out of memory arming the lookup deadline");
+	return false;
 }
 
 /*
@@ -219,9 +228,11 @@ mxg_police_moddone(struct module_qstate *qstate, int id, struct mxg_env *me)
 	mxg_lookup_cached(qstate, q);
 	switch (prefetch_mode(qstate, set)) {
 	case MXG_PREFETCH_WAIT:
-		if (mxg_lookup_attach(qstate, id, q) > 0) {
+		if (mxg_lookup_attach(qstate, id, q) > 0 &&
+		    !police_so_far(qstate, set, q)) {
 			q->phase = MXG_PHASE_WAIT;
-			bound_the_wait(qstate, set, q);
+			if (!mxg_deadline_arm(qstate, mxg_deadline_ms(qstate->env)))
+				log_err("mxguard: out of memory arming the lookup deadline");
 			return module_wait_subquery;
 		}
 		break;
@@ -238,7 +249,7 @@ enum module_ext_state
 mxg_police_resume(struct module_qstate *qstate, struct mxg_env *me,
     struct mxg_query *q)
 {
-	if (q->outstanding > 0)
+	if (q->outstanding > 0 && !police_so_far(qstate, me->settings, q))
 		return module_wait_subquery;
 	return finish(qstate, me, q);
 }

@@ -210,10 +210,15 @@ ad yes
 hosted.signed.test. MX 10 mx.insecure.signed.test.
 hosted.signed.test. MX 20 mx.provider.test.
 hosted.signed.test. RRSIG MX"
+# The exchanges' addresses in the additional section (Unbound may add
+# its name servers' there too).
+hosted_addresses() {
+	mxg_section additional +dnssec "$@" | grep -E '^mx\.(insecure\.signed|provider)\.test\. '
+}
 expect_hosted() {
 	expect_dnssec_twice "$1: secure, a cache hit" "$HOSTED" hosted.signed.test MX
-	mxg_expect "$1: no unsigned address beside the AD bit" "" \
-	    +dnssec +noall +additional hosted.signed.test MX
+	mxg_expect_by hosted_addresses "$1: no unsigned address beside the AD bit" "" \
+	    hosted.signed.test MX
 }
 expect_hosted "signed MX, unsigned exchanges"
 before=$(mxg_cachehits)

@@ -15,7 +15,9 @@
 # (Debian's 1.17.1, discard-timeout 1900 ms) drops replies older than
 # 1.9 s, so a wait without a bound would lose the MX answer; phase 3
 # checks that it is served at mxguard's deadline (module/deadline.c).
-# FT_SLOW_PREFETCH=wait runs phase 2 with wait as well.
+# FT_SLOW_PREFETCH=wait runs phase 2 with wait as well.  Phases 4 and 5
+# check that what policy decides during such a wait reaches the clients:
+# a SERVFAIL, an alias stripped.
 #
 # The queries of a phase are asked at once, in the background, so that
 # the suite waits for Unbound once, not once per case.
@@ -37,6 +39,7 @@ CONF
 mxg_start_nsd
 
 FT_DOWN=$(mxg_free_port)	# nothing listens there
+FT_DEAD=$(mxg_free_port)	# nor there
 FT_RELAY_PORT=$(mxg_free_port)
 declare -A FT_PORT
 for m in servfail refused garbage truncate; do
@@ -59,6 +62,9 @@ stubs="$stubs
 stub-zone:
 	name: \"down.test.\"
 	stub-addr: 127.0.0.1@$FT_DOWN
+stub-zone:
+	name: \"dead.test.\"
+	stub-addr: 127.0.0.1@$FT_DEAD
 stub-zone:
 	name: \"slow.test.\"
 	stub-addr: 127.0.0.1@$FT_RELAY_PORT"
@@ -226,5 +232,31 @@ printf 'mxguard:\n\tprefetch: wait\n' | mxg_conf
 mxg_check "reload with prefetch: wait" mxg_control reload
 ft_down_and_slow "prefetch wait, " "the MX answer is served at the deadline"
 mxg_check "Unbound is still up after the deadlines" mxg_control status
+
+# Phases 4 and 5: what policy decides while an exchange's lookup hangs
+# (mx.dead.test, a server of its own, so that nothing asked before has
+# a bearing) reaches the clients: a SERVFAIL by cname-policy (Unbound
+# 1.26 does not serve a cached SERVFAIL at the deadline), and with the
+# default strip, the alias stripped.  Each alias is a fast lookup, learned
+# during the wait; sfcached's was in the cache before the MX query.
+printf 'mxguard:\n\tprefetch: wait\n\tcname-policy: servfail\n' | mxg_conf
+mxg_check "reload with cname-policy: servfail" mxg_control reload
+mxg_check "the alias of sfcached is in the cache" \
+    dig @127.0.0.1 -p "$MXG_PORT" +time=5 +tries=1 alias.sfcached.faults.test. A
+ft_ask sfwait.faults.test.
+ft_ask sfcached.faults.test.
+ft_wait
+ft_expect_rcode "cname-policy servfail, other exchange down, alias learned during the wait: SERVFAIL" \
+    sfwait.faults.test. SERVFAIL
+ft_expect_rcode "cname-policy servfail, other exchange down, alias in the cache: SERVFAIL" \
+    sfcached.faults.test. SERVFAIL
+
+printf 'mxguard:\n\tprefetch: wait\n' | mxg_conf
+mxg_check "reload with the default cname-policy (strip)" mxg_control reload
+ft_ask stripwait.faults.test.
+ft_wait
+ft_expect_served "cname-policy strip, other exchange down, alias learned during the wait: stripped" \
+    stripwait.faults.test. "stripwait.faults.test. MX 20 mx.dead.test."
+mxg_check "Unbound is still up after phases 4 and 5" mxg_control status
 
 mxg_done

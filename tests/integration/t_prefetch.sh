@@ -11,7 +11,9 @@
 # One Unbound serves every part; each part writes mxguard.conf and
 # reloads it (a reload also empties the caches).  The exchanges live in
 # far.test, another zone than the MX owners, so NSD adds no address
-# records of its own to the MX answers.
+# records of its own to the MX answers.  Unbound may add its name
+# servers' addresses; the additional-section checks leave those out
+# (mxg_additional) and compare everything else whole.
 . "$(dirname "$0")/lib.sh"
 
 PF_RELAY=$MXG_PREFIX/bench/relay
@@ -167,30 +169,30 @@ pf_settings "	prefetch: wait
 pf_fresh() { [ "$1" = "cached answer" ] || mxg_control flush_zone far.test >/dev/null; }
 for pass in "first answer" "cached answer"; do
 	pf_fresh "$pass"
-	mxg_expect "additional: yes, IPv4-only exchange ($pass)" "
-v4.far.test. A 192.0.2.1" +noall +additional fam4.prefetch.test MX
+	mxg_expect_by mxg_additional "additional: yes, IPv4-only exchange ($pass)" "
+v4.far.test. A 192.0.2.1" fam4.prefetch.test MX
 	pf_fresh "$pass"
-	mxg_expect "additional: yes, IPv6-only exchange ($pass)" "
-v6.far.test. AAAA 2001:db8::6" +noall +additional fam6.prefetch.test MX
+	mxg_expect_by mxg_additional "additional: yes, IPv6-only exchange ($pass)" "
+v6.far.test. AAAA 2001:db8::6" fam6.prefetch.test MX
 	pf_fresh "$pass"
-	mxg_expect "additional: yes, dual-stack exchange ($pass)" "
+	mxg_expect_by mxg_additional "additional: yes, dual-stack exchange ($pass)" "
 dual.far.test. A 192.0.2.2
-dual.far.test. AAAA 2001:db8::2" +noall +additional famdual.prefetch.test MX
+dual.far.test. AAAA 2001:db8::2" famdual.prefetch.test MX
 	pf_fresh "$pass"
-	mxg_expect "additional: yes, all three exchanges ($pass)" "
+	mxg_expect_by mxg_additional "additional: yes, all three exchanges ($pass)" "
 dual.far.test. A 192.0.2.2
 dual.far.test. AAAA 2001:db8::2
 v4.far.test. A 192.0.2.1
-v6.far.test. AAAA 2001:db8::6" +noall +additional fam.prefetch.test MX
+v6.far.test. AAAA 2001:db8::6" fam.prefetch.test MX
 done
 mxg_expect "additional: yes leaves the answer section alone" "$FAM_MX" fam.prefetch.test MX
 
 pf_settings "	prefetch: wait
 	additional: no"
-mxg_expect "additional: no: no address records (upstream sends none for another zone)" \
-    "" +noall +additional fam.prefetch.test MX
-mxg_expect "additional: no: nor on the cached answer" \
-    "" +noall +additional fam.prefetch.test MX
+mxg_expect_by mxg_additional "additional: no: no address records (upstream sends none for another zone)" \
+    "" fam.prefetch.test MX
+mxg_expect_by mxg_additional "additional: no: nor on the cached answer" \
+    "" fam.prefetch.test MX
 before=$(mxg_cachehits)
 pf_expect_answer "additional: no: the addresses are still prefetched" \
     "dual.far.test. A 192.0.2.2" dual.far.test A
@@ -206,8 +208,8 @@ for additional in yes no; do
 	additional: $additional"
 	mxg_expect "lifetimes, additional: $additional: the MX answer (TTL 3600)" \
 	    "$WARM_MX" warm.prefetch.test MX
-	mxg_expect "lifetimes, additional: $additional: no address of TTL 2 beside it" \
-	    "" +noall +additional warm.prefetch.test MX
+	mxg_expect_by mxg_additional "lifetimes, additional: $additional: no address of TTL 2 beside it" \
+	    "" warm.prefetch.test MX
 	before=$(mxg_cachehits)
 	pf_expect_answer "lifetimes, additional: $additional: the A was prefetched" \
 	    "warm.far.test. A 192.0.2.3" warm.far.test A
