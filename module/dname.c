@@ -7,6 +7,7 @@
  * else controls.  mxg_dname_len() is the one gate: it checks a name
  * against its buffer, and every other function here may then trust it.
  */
+#include <endian.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -135,14 +136,13 @@ mxg_dname_hash_key(const uint8_t key[16])
 }
 
 #define ROTL(x, b)	(uint64_t)(((x) << (b)) | ((x) >> (64 - (b))))
-#define SIPROUND(v) do {						\
-	v[0] += v[1]; v[1] = ROTL(v[1], 13); v[1] ^= v[0];		\
-	v[0] = ROTL(v[0], 32);						\
-	v[2] += v[3]; v[3] = ROTL(v[3], 16); v[3] ^= v[2];		\
-	v[0] += v[3]; v[3] = ROTL(v[3], 21); v[3] ^= v[0];		\
-	v[2] += v[1]; v[1] = ROTL(v[1], 17); v[1] ^= v[2];		\
-	v[2] = ROTL(v[2], 32);						\
+#define SIPROUND() do {							\
+	v0 += v1; v1 = ROTL(v1, 13); v1 ^= v0; v0 = ROTL(v0, 32);	\
+	v2 += v3; v3 = ROTL(v3, 16); v3 ^= v2;				\
+	v0 += v3; v3 = ROTL(v3, 21); v3 ^= v0;				\
+	v2 += v1; v1 = ROTL(v1, 17); v1 ^= v2; v2 = ROTL(v2, 32);	\
 } while (0)
+#define SIPWORD(m) do { v3 ^= (m); SIPROUND(); v0 ^= (m); } while (0)
 
 /*
  * Eight octets with A-Z lowered, all at once: a byte gets 0x20 when it
@@ -159,39 +159,30 @@ lower8(uint64_t m)
 	return m | (((at_least_a ^ above_z) & ~m & high) >> 2);
 }
 
-static void
-sip_word(uint64_t *v, uint64_t m)
-{
-	v[3] ^= m;
-	SIPROUND(v);
-	v[0] ^= m;
-}
-
 uint32_t
 mxg_dname_hash(const uint8_t *name)
 {
-	size_t len = mxg_dname_len(name, MXG_DNAME_MAXLEN), i, j;
-	uint64_t v[4] = {
-		0x736f6d6570736575ULL ^ hash_key[0],
-		0x646f72616e646f6dULL ^ hash_key[1],
-		0x6c7967656e657261ULL ^ hash_key[0],
-		0x7465646279746573ULL ^ hash_key[1]
-	};
-	uint64_t m, tail = (uint64_t)len << 56;
+	size_t len = mxg_dname_len(name, MXG_DNAME_MAXLEN), i;
+	uint64_t v0 = 0x736f6d6570736575ULL ^ hash_key[0];
+	uint64_t v1 = 0x646f72616e646f6dULL ^ hash_key[1];
+	uint64_t v2 = 0x6c7967656e657261ULL ^ hash_key[0];
+	uint64_t v3 = 0x7465646279746573ULL ^ hash_key[1];
+	uint64_t m;
 
 	for (i = 0; i + 8 <= len; i += 8) {
-		for (m = 0, j = 0; j < 8; j++)
-			m |= (uint64_t)name[i + j] << (8 * j);
-		sip_word(v, lower8(m));
+		memcpy(&m, name + i, 8);
+		m = lower8(le64toh(m));
+		SIPWORD(m);
 	}
-	for (m = 0, j = 0; i + j < len; j++)
-		m |= (uint64_t)name[i + j] << (8 * j);
-	sip_word(v, tail | lower8(m));
-	v[2] ^= 0xff;
-	SIPROUND(v);
-	SIPROUND(v);
-	SIPROUND(v);
-	m = v[0] ^ v[1] ^ v[2] ^ v[3];
+	for (m = 0; i < len; i++)
+		m |= (uint64_t)name[i] << (8 * (i & 7));
+	m = ((uint64_t)len << 56) | lower8(m);
+	SIPWORD(m);
+	v2 ^= 0xff;
+	SIPROUND();
+	SIPROUND();
+	SIPROUND();
+	m = v0 ^ v1 ^ v2 ^ v3;
 	return (uint32_t)(m ^ (m >> 32));
 }
 
