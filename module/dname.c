@@ -7,7 +7,6 @@
  * else controls.  mxg_dname_len() is the one gate: it checks a name
  * against its buffer, and every other function here may then trust it.
  */
-#include <endian.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -117,73 +116,27 @@ mxg_dname_lower(uint8_t *out, const uint8_t *name)
 	}
 }
 
-/*
- * The names hashed are chosen by whoever publishes an MX set: with a
- * hash known in advance, colliding names could be made offline, and
- * each would walk a long chain under a table's lock.  SipHash-1-3 with
- * a key drawn at each start keeps them apart.
- */
-static uint64_t hash_key[2];
-
-void
-mxg_dname_hash_key(const uint8_t key[16])
-{
-	uint64_t k[2];
-
-	memcpy(k, key, sizeof(k));
-	hash_key[0] = k[0];
-	hash_key[1] = k[1];
-}
-
-#define ROTL(x, b)	(uint64_t)(((x) << (b)) | ((x) >> (64 - (b))))
-#define SIPROUND() do {							\
-	v0 += v1; v1 = ROTL(v1, 13); v1 ^= v0; v0 = ROTL(v0, 32);	\
-	v2 += v3; v3 = ROTL(v3, 16); v3 ^= v2;				\
-	v0 += v3; v3 = ROTL(v3, 21); v3 ^= v0;				\
-	v2 += v1; v1 = ROTL(v1, 17); v1 ^= v2; v2 = ROTL(v2, 32);	\
-} while (0)
-#define SIPWORD(m) do { v3 ^= (m); SIPROUND(); v0 ^= (m); } while (0)
-
-/*
- * Eight octets with A-Z lowered, all at once: a byte gets 0x20 when it
- * is at least 'A' and not above 'Z' (label lengths, below 64, never are).
- */
-static uint64_t
-lower8(uint64_t m)
-{
-	const uint64_t high = 0x8080808080808080ULL;
-	uint64_t low7 = m & ~high;
-	uint64_t at_least_a = low7 + 0x3f3f3f3f3f3f3f3fULL;
-	uint64_t above_z = low7 + 0x2525252525252525ULL;
-
-	return m | (((at_least_a ^ above_z) & ~m & high) >> 2);
-}
-
 uint32_t
 mxg_dname_hash(const uint8_t *name)
 {
-	size_t len = mxg_dname_len(name, MXG_DNAME_MAXLEN), i;
-	uint64_t v0 = 0x736f6d6570736575ULL ^ hash_key[0];
-	uint64_t v1 = 0x646f72616e646f6dULL ^ hash_key[1];
-	uint64_t v2 = 0x6c7967656e657261ULL ^ hash_key[0];
-	uint64_t v3 = 0x7465646279746573ULL ^ hash_key[1];
-	uint64_t m;
+	uint32_t hash = 2166136261u;
 
-	for (i = 0; i + 8 <= len; i += 8) {
-		memcpy(&m, name + i, 8);
-		m = lower8(le64toh(m));
-		SIPWORD(m);
+	for (;;) {
+		uint8_t len = *name++;
+		uint8_t i;
+
+		hash = (hash ^ len) * 16777619u;
+		if (len == 0)
+			return hash;
+		/*
+		 * c | 0x20 folds A-Z onto a-z in one instruction (it also
+		 * folds a few punctuation pairs together, harmless in a hash
+		 * that is always followed by mxg_dname_equal).  It runs on
+		 * every MX cache hit.
+		 */
+		for (i = 0; i < len; i++)
+			hash = (hash ^ (uint8_t)(*name++ | 0x20)) * 16777619u;
 	}
-	for (m = 0; i < len; i++)
-		m |= (uint64_t)name[i] << (8 * (i & 7));
-	m = ((uint64_t)len << 56) | lower8(m);
-	SIPWORD(m);
-	v2 ^= 0xff;
-	SIPROUND();
-	SIPROUND();
-	SIPROUND();
-	m = v0 ^ v1 ^ v2 ^ v3;
-	return (uint32_t)(m ^ (m >> 32));
 }
 
 uint64_t

@@ -14,13 +14,7 @@
 #include "sldns/rrdef.h"
 #include "dynlibmod/dynlibmod.h"
 
-#include <errno.h>
-#include <string.h>
-#include <sys/random.h>
-#include <unistd.h>
-
 #include "mxguard/config.h"
-#include "mxguard/dname.h"
 #include "mxguard/stats.h"
 #include "build-info.h"
 #include "glue.h"
@@ -199,27 +193,6 @@ warn_inconsistent(struct module_env *env, const struct mxg_settings *set)
 		    "additional section)");
 }
 
-/*
- * A new hash key at each start: the tables hash names an attacker
- * chooses.  Without the kernel's randomness the key is weaker, not
- * absent; the module still starts.
- */
-static void
-hash_key_init(void)
-{
-	uint8_t key[16];
-	uint64_t weak[2];
-
-	if (getrandom(key, sizeof(key), GRND_NONBLOCK) != (ssize_t)sizeof(key)) {
-		log_warn("mxguard: no random hash key (%s); using a weaker one",
-		    strerror(errno));
-		weak[0] = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
-		weak[1] = (uint64_t)(uintptr_t)key ^ (uint64_t)clock();
-		memcpy(key, weak, sizeof(key));
-	}
-	mxg_dname_hash_key(key);
-}
-
 EXPORT int
 init(struct module_env *env, int id)
 {
@@ -236,7 +209,6 @@ init(struct module_env *env, int id)
 		return 0;
 	}
 	warn_inconsistent(env, me->settings);
-	hash_key_init();
 	mxg_bucket_init(&me->log_bucket, (unsigned)me->settings->log_rate,
 	    (unsigned)me->settings->log_rate * MXG_LOG_BURST_SECONDS,
 	    time(NULL));

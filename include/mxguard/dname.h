@@ -58,17 +58,10 @@ char *mxg_dname_to_text(char *out, size_t outlen, const uint8_t *name);
 bool mxg_dname_is_root(const uint8_t *name);
 
 /*
- * Hash of a valid wire name for the hash tables, case-insensitive (A-Z
- * lowered), so equal names hash equally whatever their case: SipHash-1-3
- * under the key last given to mxg_dname_hash_key() (all zero before).
+ * Hash of a valid wire name, case-insensitive (FNV-1a over the octets
+ * with bit 0x20 set), so equal names hash equally whatever their case.
  */
 uint32_t mxg_dname_hash(const uint8_t *name);
-
-/*
- * The hash key: drawn at random once at start, before any thread
- * hashes, so that nobody can make colliding names in advance.
- */
-void mxg_dname_hash_key(const uint8_t key[16]);
 
 /*
  * FNV-1a over the 8 octets of value, from MXG_FNV64_INIT: fingerprints

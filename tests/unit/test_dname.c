@@ -109,44 +109,6 @@ test_rfc4343_case_insensitive_equal(void **state)
 	assert_false(mxg_dname_equal(a, b));
 }
 
-/* The hash is keyed, and folds A-Z only, the way equality does. */
-static void
-test_dname_hash_keyed_and_case_folding(void **state)
-{
-	static const uint8_t key1[16] = "0123456789abcdef";
-	static const uint8_t key2[16] = "fedcba9876543210";
-	uint8_t a[MXG_DNAME_MAXLEN], b[MXG_DNAME_MAXLEN];
-	char upper[80], lower[80];
-	uint32_t h1;
-	int c;
-
-	(void)state;
-	mxg_dname_hash_key(key1);
-	/* Every letter, at every offset within the 8-octet words. */
-	for (c = 'A'; c <= 'Z'; c++) {
-		snprintf(upper, sizeof(upper), "x%cy.%c%c%c%c%c%c%c%c%c.ex%cmple.org",
-		    c, c, c, c, c, c, c, c, c, c, c);
-		snprintf(lower, sizeof(lower), "x%cy.%c%c%c%c%c%c%c%c%c.ex%cmple.org",
-		    c + 32, c + 32, c, c + 32, c, c + 32, c, c + 32, c, c + 32, c);
-		wire(a, upper);
-		wire(b, lower);
-		assert_true(mxg_dname_equal(a, b));
-		assert_int_equal(mxg_dname_hash(a), mxg_dname_hash(b));
-	}
-	/* Not equal, and (under this key) not hashed alike either. */
-	wire(a, "a[b.example");
-	wire(b, "a{b.example");
-	assert_false(mxg_dname_equal(a, b));
-	assert_int_not_equal(mxg_dname_hash(a), mxg_dname_hash(b));
-	wire(a, "abc.example.org");
-	h1 = mxg_dname_hash(a);
-	/* Another key, another hash. */
-	mxg_dname_hash_key(key2);
-	assert_int_not_equal(mxg_dname_hash(a), h1);
-	mxg_dname_hash_key(key1);
-	assert_int_equal(mxg_dname_hash(a), h1);
-}
-
 static void
 test_dname_subdomain_and_labels(void **state)
 {
@@ -284,7 +246,6 @@ main(void)
 		cmocka_unit_test(test_rfc1035_4_1_4_compression_pointer_refused),
 		cmocka_unit_test(test_rfc1035_2_3_4_name_over_255),
 		cmocka_unit_test(test_rfc4343_case_insensitive_equal),
-		cmocka_unit_test(test_dname_hash_keyed_and_case_folding),
 		cmocka_unit_test(test_dname_subdomain_and_labels),
 		cmocka_unit_test(test_dname_order_is_left_to_right),
 		cmocka_unit_test(test_dname_from_text_escapes_and_errors),
