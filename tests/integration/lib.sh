@@ -251,7 +251,8 @@ mxg_rcode() {
 }
 
 # mxg_expect DESCRIPTION EXPECTED-ANSWER DIG-ARGS...
-mxg_expect() { mxg_expect_by mxg_dig "$@"; }
+# MXG_EXPECT_GET names another getter than mxg_dig, for mxg_expect_twice.
+mxg_expect() { mxg_expect_by "${MXG_EXPECT_GET:-mxg_dig}" "$@"; }
 
 # mxg_expect_by FUNCTION DESCRIPTION EXPECTED DIG-ARGS...: what FUNCTION
 # prints for DIG-ARGS (sorted lines) equals EXPECTED.

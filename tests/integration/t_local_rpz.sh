@@ -39,8 +39,10 @@ mxg_expect_rcode "the RPZ blocks the other name for clients" NXDOMAIN blocked.ex
 # lr_expect_unchecked DESCRIPTION OWNER EXCHANGE: the first and the
 # cached answer keep the exchange, and the additional section holds the
 # other exchange's address only: no public address, no local one.
+# (Unbound 1.22 adds the name server's address too: that is not ours.)
+lr_sections() { mxg_dig "$@" | grep -v '^ns\.localdata\.test\. '; }
 lr_expect_unchecked() {
-	mxg_expect_twice "$1" "
+	MXG_EXPECT_GET=lr_sections mxg_expect_twice "$1" "
 $2. MX 10 $3.
 $2. MX 20 mx.localdata.test.
 mx.localdata.test. A 192.0.2.171" +additional "$2" MX

@@ -74,7 +74,7 @@ mxg_expect_rcode "respip: an exchange's address under always_nxdomain: NXDOMAIN"
 # have changed (README, "Loading mxguard into your Unbound").
 mxg_control flush_zone rpx.test >/dev/null
 mxg_expect "respip: the MX answer is unchanged" "rp.test. MX 10 mail.rpx.test." rp.test MX
-got=$(mxg_section additional rp.test MX)
+got=$(mxg_additional rp.test MX)
 if [ -z "$got" ]; then
 	mxg_pass "respip: mxguard adds no address that respip could have rewritten"
 else
@@ -82,7 +82,7 @@ else
 fi
 printf 'mxguard:\n\tcname-policy: strip\n\tadditional: no\n' >"$MXG_DIR/no-additional.conf"
 if MXGUARD_CONF=$MXG_DIR/no-additional.conf mxg_instance respip-noadd "$respip"; then
-	got=$(mxg_section additional rp.test MX)
+	got=$(mxg_additional rp.test MX)
 	if [ -z "$got" ]; then
 		mxg_pass "respip, additional: no: the MX answer carries no address"
 	else
@@ -104,7 +104,7 @@ mx.v4only.mx.test. AAAA 64:ff9b::c000:233" mx.v4only.mx.test AAAA
 mx.dual.mx.test. AAAA 2001:db8::61" mx.dual.mx.test AAAA
 	# mxguard's own lookups start at the top of the chain, so dns64
 	# answers them too: the MX answer carries the synthesized AAAA.
-	got=$(mxg_section additional v4only.mx.test MX | tr '\n' '|')
+	got=$(mxg_additional v4only.mx.test MX | tr '\n' '|')
 	if [ "$got" = "mx.v4only.mx.test. A 192.0.2.51|mx.v4only.mx.test. AAAA 64:ff9b::c000:233|" ]; then
 		mxg_pass "dns64: the MX answer carries the exchange's A and synthesized AAAA"
 	else
