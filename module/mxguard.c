@@ -130,6 +130,9 @@ mxg_log_allowed(struct mxg_env *me, time_t now)
  * Answers served from the message cache never reach operate(): Unbound
  * calls this instead, for every client answer it takes from the cache.
  * Count the MX ones; touch nothing else (no allocation, one short lock).
+ * Unbound holds the message's and its rrsets' locks around this call,
+ * and another thread storing the same message waits for them with a
+ * slab of the cache locked: the periodic report is made in operate().
  */
 static int
 reply_cache_cb(struct query_info *qinfo, struct module_qstate *qstate,
@@ -143,7 +146,6 @@ reply_cache_cb(struct query_info *qinfo, struct module_qstate *qstate,
 
 	(void)qstate; (void)rcode; (void)edns; (void)opt_list_out;
 	(void)repinfo; (void)region; (void)id;
-	mxg_reporter_tick(me, now);
 	if (qinfo->qtype != LDNS_RR_TYPE_MX || qinfo->qclass != LDNS_RR_CLASS_IN ||
 	    !mxg_answer_was_policed(qinfo, rep))
 		return 1;
@@ -251,6 +253,9 @@ operate(struct module_qstate *qstate, enum module_ev event, int id,
 	struct mxg_query *q = qstate->minfo[id];
 
 	(void)outbound;
+	/* Unbound holds none of its locks here: the place for the report. */
+	if (me)
+		mxg_reporter_tick(me, *qstate->env->now);
 	switch (event) {
 	case module_event_new:
 		qstate->minfo[id] = NULL;
@@ -268,7 +273,6 @@ operate(struct module_qstate *qstate, enum module_ev event, int id,
 			qstate->ext_state[id] = module_finished;
 			return;
 		}
-		mxg_reporter_tick(me, *qstate->env->now);
 		qstate->ext_state[id] = mxg_police_moddone(qstate, id, me);
 		return;
 	default:

@@ -744,6 +744,23 @@ replace_file(const char *path, const struct mxg_sink *text, char *err,
 }
 
 bool
+mxg_stats_render_file(struct mxg_sink *text, enum mxg_stats_format format,
+    const struct mxg_stats_snapshot *snap)
+{
+	mxg_sink_buffer(text);
+	if (format == MXG_STATS_PROMETHEUS)
+		return mxg_render_prometheus(text, snap);
+	return mxg_render_json(text, snap);
+}
+
+bool
+mxg_stats_replace_file(const char *path, const struct mxg_sink *text,
+    char *err, size_t errlen)
+{
+	return replace_file(path, text, err, errlen);
+}
+
+bool
 mxg_stats_write_file(const char *path, enum mxg_stats_format format,
     const struct mxg_stats_snapshot *snap, char *err, size_t errlen)
 {
@@ -751,12 +768,7 @@ mxg_stats_write_file(const char *path, enum mxg_stats_format format,
 	bool ok;
 
 	/* Render all of it first: a failure then touches no file at all. */
-	mxg_sink_buffer(&text);
-	if (format == MXG_STATS_PROMETHEUS)
-		ok = mxg_render_prometheus(&text, snap);
-	else
-		ok = mxg_render_json(&text, snap);
-	if (!ok) {
+	if (!mxg_stats_render_file(&text, format, snap)) {
 		errno = ENOMEM;
 		mxg_sink_free(&text);
 		return fail(err, errlen, "cannot render statistics for", path);

@@ -85,4 +85,14 @@ bool mxg_render_prometheus(struct mxg_sink *s,
 bool mxg_stats_write_file(const char *path, enum mxg_stats_format format,
     const struct mxg_stats_snapshot *snap, char *err, size_t errlen);
 
+/*
+ * The two halves of it, for a writer apart from the renderer: the
+ * snapshot into a buffer sink (false: out of memory; free the sink
+ * either way), and the file replaced by a rendered buffer.
+ */
+bool mxg_stats_render_file(struct mxg_sink *text,
+    enum mxg_stats_format format, const struct mxg_stats_snapshot *snap);
+bool mxg_stats_replace_file(const char *path, const struct mxg_sink *text,
+    char *err, size_t errlen);
+
 #endif /* MXGUARD_RENDER_H */

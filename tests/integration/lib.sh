@@ -328,12 +328,14 @@ mxg_done() {
 	exit
 }
 
-# mxg_tick: one answer through the resolver (the SOA of the first zone),
-# not an MX one.  mxguard's periodic report is driven by the traffic, so
-# a test that waits for the next report keeps some flowing.
+# mxg_tick: one query through the module chain, not an MX one: a name
+# never asked before, so that it is no cache hit.  mxguard's periodic
+# report is made when Unbound runs the module, so a test that waits for
+# the next report keeps some flowing.
 mxg_tick() {
 	local zones=($MXG_ZONES)
-	dig @127.0.0.1 -p "$MXG_PORT" +time=2 +tries=1 "${zones[0]:-mx.test}" SOA >/dev/null 2>&1
+	dig @127.0.0.1 -p "$MXG_PORT" +time=2 +tries=1 \
+	    "tick-$RANDOM$RANDOM.${zones[0]:-mx.test}" A >/dev/null 2>&1
 }
 
 # The resolver's count of answers served from its message cache.
