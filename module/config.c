@@ -67,7 +67,7 @@ static const struct word format_words[] = {
 enum option_id {
 	OPT_CNAME_POLICY, OPT_ADDRESS_LITERAL_POLICY, OPT_DANGLING_POLICY,
 	OPT_NULL_MX_POLICY, OPT_SERVFAIL_TTL, OPT_EXEMPT_DOMAIN, OPT_PREFETCH,
-	OPT_MAX_EXCHANGES, OPT_ADDITIONAL, OPT_LOG_DISTRIBUTION, OPT_LOG_RATE,
+	OPT_MAX_EXCHANGES, OPT_LOOKUPS_PER_THREAD, OPT_ADDITIONAL, OPT_LOG_DISTRIBUTION, OPT_LOG_RATE,
 	OPT_STATS_INTERVAL, OPT_STATS_FILE, OPT_STATS_FORMAT,
 	OPT_STATS_MAX_DOMAINS, OPT_STATS_MAX_MEMORY, OPT_COUNT
 };
@@ -93,6 +93,7 @@ static const struct option options[OPT_COUNT] = {
 	{ "prefetch", TYPE_WORD, prefetch_words, 0, 0 },
 	{ "max-exchanges", TYPE_NUMBER, NULL,
 	    MXG_MAX_EXCHANGES_MIN, MXG_MAX_EXCHANGES_MAX },
+	{ "lookups-per-thread", TYPE_NUMBER, NULL, 0, MXG_LOOKUPS_PER_THREAD_MAX },
 	{ "additional", TYPE_WORD, bool_words, 0, 0 },
 	{ "log-distribution", TYPE_WORD, bool_words, 0, 0 },
 	{ "log-rate", TYPE_NUMBER, NULL, 0, MXG_LOG_RATE_MAX },
@@ -168,6 +169,7 @@ mxg_settings_defaults(struct mxg_settings *s)
 	s->servfail_ttl = 60;
 	s->prefetch = MXG_PREFETCH_WAIT;
 	s->max_exchanges = 8;
+	s->lookups_per_thread = 256;
 	s->additional = true;
 	s->log_distribution = true;
 	s->log_rate = 5;
@@ -563,6 +565,7 @@ store(struct mxg_settings *s, enum option_id id, unsigned long v)
 	case OPT_SERVFAIL_TTL: s->servfail_ttl = v; break;
 	case OPT_PREFETCH: s->prefetch = (enum mxg_prefetch)v; break;
 	case OPT_MAX_EXCHANGES: s->max_exchanges = (unsigned)v; break;
+	case OPT_LOOKUPS_PER_THREAD: s->lookups_per_thread = v; break;
 	case OPT_ADDITIONAL: s->additional = v != 0; break;
 	case OPT_LOG_DISTRIBUTION: s->log_distribution = v != 0; break;
 	case OPT_LOG_RATE: s->log_rate = v; break;
@@ -586,6 +589,7 @@ fetch(const struct mxg_settings *s, enum option_id id)
 	case OPT_SERVFAIL_TTL: return s->servfail_ttl;
 	case OPT_PREFETCH: return s->prefetch;
 	case OPT_MAX_EXCHANGES: return s->max_exchanges;
+	case OPT_LOOKUPS_PER_THREAD: return s->lookups_per_thread;
 	case OPT_ADDITIONAL: return s->additional;
 	case OPT_LOG_DISTRIBUTION: return s->log_distribution;
 	case OPT_LOG_RATE: return s->log_rate;

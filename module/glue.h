@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/time.h>
 
 /* Unbound's config.h must come first, as in every Unbound source. */
 #include "util/module.h"
@@ -44,6 +45,7 @@
 #define MXG_THREADS_MAX	256
 
 struct mxg_reporter;
+struct mxg_ledger;
 
 struct mxg_env {
 	struct mxg_settings *settings;
@@ -59,6 +61,8 @@ struct mxg_env {
 	pthread_t thread_ids[MXG_THREADS_MAX];
 	_Atomic size_t thread_count;
 	size_t threads;			/* shards: Unbound's num-threads */
+	/* Each thread's lookups out (budget.c), by the shard's index. */
+	struct mxg_ledger *ledgers[MXG_THREADS_MAX];
 	pthread_mutex_t thread_lock;	/* serialises first counts */
 	/* Per-answer log lines: log-rate a second, after a burst. */
 	struct mxg_bucket log_bucket;
@@ -98,20 +102,36 @@ struct mxg_query {
 	size_t outstanding;		/* sub-queries not back yet */
 	size_t subqueries;		/* sub-queries sent, wait or detached */
 	size_t stored_faulty;		/* faulty records when last stored */
+	struct timeval deadline;	/* the clients answered from the cache */
 	struct ub_packed_rrset_key *mx;	/* the MX rrset of return_msg */
 	struct mxg_analysis an;		/* engine state, in the region */
 	/* One per distinct exchange, parallel to an.answer->exchanges. */
 	struct mxg_exchange_lookup *lookups;
 };
 
+/*
+ * budget.c: a thread's ledger of the exchange lookups it has out, at
+ * most lookups-per-thread.  room() sweeps a full ledger for lookups
+ * Unbound has ended (once a second); NULL ledgers have no room.
+ */
+struct mxg_ledger *mxg_ledger_new(size_t cap);
+void mxg_ledger_free(struct mxg_ledger *l);
+size_t mxg_ledger_memory(const struct mxg_ledger *l);
+bool mxg_ledger_room(struct mxg_ledger *l, struct module_env *env);
+void mxg_ledger_add(struct mxg_ledger *l, const uint8_t *name,
+    uint16_t qtype);
+void mxg_ledger_release(struct mxg_ledger *l, const uint8_t *name,
+    uint16_t qtype);
+size_t mxg_ledger_count(const struct mxg_ledger *l);
+
 /* lookup.c: facts about the exchanges, from the cache and sub-queries. */
 void mxg_lookup_cached(struct module_qstate *qstate, struct mxg_query *q);
 size_t mxg_lookup_attach(struct module_qstate *qstate, int id,
-    struct mxg_query *q);
+    struct mxg_query *q, struct mxg_env *me);
 size_t mxg_lookup_detach(struct module_qstate *qstate, int id,
-    struct mxg_query *q);
+    struct mxg_query *q, struct mxg_env *me);
 void mxg_lookup_inform(struct module_qstate *sub, struct module_qstate *super,
-    struct mxg_query *q);
+    struct mxg_query *q, struct mxg_env *me);
 void mxg_lookup_facts(struct mxg_query *q);
 
 /* answer.c: the policed answer, built in the region and cached. */
@@ -142,21 +162,22 @@ void mxg_answer_forget(struct module_qstate *qstate);
 int mxg_deadline_ms(struct module_env *env);
 bool mxg_deadline_arm(struct module_qstate *qstate, int ms);
 
-/* mxguard.c: the calling thread's statistics shard. */
+/* mxguard.c: the calling thread's statistics shard and lookup ledger. */
 struct mxg_stats_shard *mxg_thread_shard(struct mxg_env *me);
+struct mxg_ledger *mxg_thread_ledger(struct mxg_env *me);
 /* mxguard.c: may one more per-answer line be logged now? */
 bool mxg_log_allowed(struct mxg_env *me, time_t now);
 
 /*
  * report.c: the periodic report, driven by the traffic: tick is called
- * on every answer (cheap unless a report is due); stop makes the final
- * report.
+ * each time Unbound runs the module, where it holds none of its locks
+ * (cheap unless a report is due); stop makes the final report.
  */
 struct mxg_reporter *mxg_reporter_start(struct mxg_env *me);
 void mxg_reporter_due(struct mxg_env *me, time_t now);
 void mxg_reporter_stop(struct mxg_reporter *r);
 
-/* Called on every answer: one load and one compare unless a report is due. */
+/* One load and one compare unless a report is due. */
 static inline void
 mxg_reporter_tick(struct mxg_env *me, time_t now)
 {

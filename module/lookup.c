@@ -406,13 +406,18 @@ start_sub(struct module_qstate *qstate, int id, const uint8_t *name,
 	return true;
 }
 
-/* Send sub-queries for every result not known; returns how many. */
+/*
+ * Send sub-queries for every result not known, as far as the thread's
+ * budget goes (budget.c); returns how many.  What the budget refuses
+ * stays unknown: it fails open, and is counted.
+ */
 static size_t
 start_subs(struct module_qstate *qstate, int id, struct mxg_query *q,
-    bool attach)
+    struct mxg_env *me, bool attach)
 {
 	struct mxg_answer *ans = q->an.answer;
-	size_t i, n = 0;
+	struct mxg_ledger *ledger = mxg_thread_ledger(me);
+	size_t i, n = 0, refused = 0;
 	int t;
 
 	for (i = 0; i < ans->exchange_count; i++) {
@@ -423,30 +428,41 @@ start_subs(struct module_qstate *qstate, int id, struct mxg_query *q,
 
 			if (tl->known || tl->pending)
 				continue;
+			if (!mxg_ledger_room(ledger, qstate->env)) {
+				refused++;
+				continue;
+			}
 			if (!start_sub(qstate, id, ans->exchanges[i].name,
 			    addr_qtype[t], attach))
 				continue;
+			mxg_ledger_add(ledger, ans->exchanges[i].name,
+			    addr_qtype[t]);
 			tl->pending = attach;
 			n++;
 		}
 	}
+	if (refused)
+		mxg_stats_add(mxg_thread_shard(me), MXG_STAT_OVER_BUDGET,
+		    refused);
 	q->subqueries += n;
 	return n;
 }
 
 size_t
-mxg_lookup_attach(struct module_qstate *qstate, int id, struct mxg_query *q)
+mxg_lookup_attach(struct module_qstate *qstate, int id, struct mxg_query *q,
+    struct mxg_env *me)
 {
-	size_t n = start_subs(qstate, id, q, true);
+	size_t n = start_subs(qstate, id, q, me, true);
 
 	q->outstanding += n;
 	return n;
 }
 
 size_t
-mxg_lookup_detach(struct module_qstate *qstate, int id, struct mxg_query *q)
+mxg_lookup_detach(struct module_qstate *qstate, int id, struct mxg_query *q,
+    struct mxg_env *me)
 {
-	return start_subs(qstate, id, q, false);
+	return start_subs(qstate, id, q, me, false);
 }
 
 /*
@@ -473,7 +489,7 @@ own_lookup_type(const struct module_qstate *sub)
 
 void
 mxg_lookup_inform(struct module_qstate *sub, struct module_qstate *super,
-    struct mxg_query *q)
+    struct mxg_query *q, struct mxg_env *me)
 {
 	size_t i;
 	int t;
@@ -490,6 +506,9 @@ mxg_lookup_inform(struct module_qstate *sub, struct module_qstate *super,
 	tl->pending = false;
 	if (q->outstanding > 0)
 		q->outstanding--;
+	if (me)
+		mxg_ledger_release(mxg_thread_ledger(me),
+		    q->an.answer->exchanges[i].name, addr_qtype[t]);
 	interpret(super->region, sub->qinfo.qname, addr_qtype[t],
 	    sub->return_rcode, sub->return_msg ? sub->return_msg->rep : NULL,
 	    tl);

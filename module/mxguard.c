@@ -84,8 +84,12 @@ load_settings(struct module_env *env)
 	return set;
 }
 
-struct mxg_stats_shard *
-mxg_thread_shard(struct mxg_env *me)
+/*
+ * The calling thread's index among the workers: a thread takes the next
+ * free one on its first call.  -1 for a thread beyond num-threads.
+ */
+static int
+thread_index(struct mxg_env *me)
 {
 	pthread_t self = pthread_self();
 	size_t i, n = atomic_load_explicit(&me->thread_count,
@@ -93,8 +97,7 @@ mxg_thread_shard(struct mxg_env *me)
 
 	for (i = 0; i < n; i++)
 		if (pthread_equal(me->thread_ids[i], self))
-			return mxg_stats_shard(me->stats, (int)i);
-	/* This thread's first count: take the next shard. */
+			return (int)i;
 	pthread_mutex_lock(&me->thread_lock);
 	n = atomic_load_explicit(&me->thread_count, memory_order_relaxed);
 	for (i = 0; i < n; i++)
@@ -106,8 +109,23 @@ mxg_thread_shard(struct mxg_env *me)
 		    memory_order_release);
 	}
 	pthread_mutex_unlock(&me->thread_lock);
+	return i < me->threads ? (int)i : -1;
+}
+
+struct mxg_stats_shard *
+mxg_thread_shard(struct mxg_env *me)
+{
 	/* More threads than shards: the shared, slower one (still exact). */
-	return mxg_stats_shard(me->stats, i < me->threads ? (int)i : -1);
+	return mxg_stats_shard(me->stats, thread_index(me));
+}
+
+struct mxg_ledger *
+mxg_thread_ledger(struct mxg_env *me)
+{
+	int i = thread_index(me);
+
+	/* A thread beyond num-threads has no ledger: it sends no lookups. */
+	return i < 0 ? NULL : me->ledgers[i];
 }
 
 bool
@@ -155,6 +173,29 @@ reply_cache_cb(struct query_info *qinfo, struct module_qstate *qstate,
 }
 
 static bool
+ledgers_start(struct mxg_env *me)
+{
+	size_t i;
+
+	for (i = 0; i < me->threads; i++)
+		if (!(me->ledgers[i] = mxg_ledger_new(
+		    me->settings->lookups_per_thread)))
+			return false;
+	return true;
+}
+
+static void
+ledgers_stop(struct mxg_env *me)
+{
+	size_t i;
+
+	for (i = 0; i < me->threads; i++) {
+		mxg_ledger_free(me->ledgers[i]);
+		me->ledgers[i] = NULL;
+	}
+}
+
+static bool
 stats_start(struct module_env *env, int id, struct mxg_env *me)
 {
 	struct dynlibmod_env *de = env->modinfo[id];
@@ -169,6 +210,8 @@ stats_start(struct module_env *env, int id, struct mxg_env *me)
 		return false;
 	if (!(me->reporter = mxg_reporter_start(me)))
 		return false;
+	if (!ledgers_start(me))
+		return false;
 	return de->inplace_cb_register_wrapped((void *)&reply_cache_cb,
 	    inplace_cb_reply_cache, me, env, id) != 0;
 }
@@ -181,6 +224,7 @@ stats_stop(struct module_env *env, int id, struct mxg_env *me)
 	de->inplace_cb_delete_wrapped(env, inplace_cb_reply_cache, id);
 	mxg_reporter_stop(me->reporter);
 	me->reporter = NULL;
+	ledgers_stop(me);
 	mxg_stats_free(me->stats);
 	me->stats = NULL;
 	pthread_mutex_destroy(&me->thread_lock);
@@ -288,7 +332,8 @@ inform_super(struct module_qstate *qstate, int id, struct module_qstate *super)
 	struct mxg_query *q = super->minfo[id];
 
 	if (q && q->phase == MXG_PHASE_WAIT)
-		mxg_lookup_inform(qstate, super, q);
+		mxg_lookup_inform(qstate, super, q,
+		    module_env_of(super->env, id));
 }
 
 EXPORT void
@@ -316,5 +361,12 @@ get_mem(struct module_env *env, int id)
 {
 	struct mxg_env *me = module_env_of(env, id);
 
-	return me ? sizeof(*me) + mxg_stats_memory(me->stats) : 0;
+	size_t i, bytes;
+
+	if (!me)
+		return 0;
+	bytes = sizeof(*me) + mxg_stats_memory(me->stats);
+	for (i = 0; i < me->threads; i++)
+		bytes += mxg_ledger_memory(me->ledgers[i]);
+	return bytes;
 }

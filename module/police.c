@@ -207,6 +207,19 @@ prefetch_mode(struct module_qstate *qstate, const struct mxg_settings *set)
 	return set->prefetch;
 }
 
+/* Wait up to ms for the lookups; when they take longer, see resume. */
+static void
+set_deadline(struct module_qstate *qstate, struct mxg_query *q, int ms)
+{
+	struct timeval wait;
+
+	wait.tv_sec = ms / 1000;
+	wait.tv_usec = (ms % 1000) * 1000;
+	timeradd(qstate->env->now_tv, &wait, &q->deadline);
+	if (!mxg_deadline_arm(qstate, ms))
+		log_err("mxguard: out of memory arming the lookup deadline");
+}
+
 enum module_ext_state
 mxg_police_moddone(struct module_qstate *qstate, int id, struct mxg_env *me)
 {
@@ -228,16 +241,15 @@ mxg_police_moddone(struct module_qstate *qstate, int id, struct mxg_env *me)
 	mxg_lookup_cached(qstate, q);
 	switch (prefetch_mode(qstate, set)) {
 	case MXG_PREFETCH_WAIT:
-		if (mxg_lookup_attach(qstate, id, q) > 0 &&
+		if (mxg_lookup_attach(qstate, id, q, me) > 0 &&
 		    !police_so_far(qstate, set, q)) {
 			q->phase = MXG_PHASE_WAIT;
-			if (!mxg_deadline_arm(qstate, mxg_deadline_ms(qstate->env)))
-				log_err("mxguard: out of memory arming the lookup deadline");
+			set_deadline(qstate, q, mxg_deadline_ms(qstate->env));
 			return module_wait_subquery;
 		}
 		break;
 	case MXG_PREFETCH_BACKGROUND:
-		(void)mxg_lookup_detach(qstate, id, q);
+		(void)mxg_lookup_detach(qstate, id, q, me);
 		break;
 	case MXG_PREFETCH_OFF:
 		break;
@@ -245,11 +257,22 @@ mxg_police_moddone(struct module_qstate *qstate, int id, struct mxg_env *me)
 	return finish(qstate, me, q);
 }
 
+/*
+ * A lookup came back.  Past the deadline the clients have had their
+ * answer from the cache, and waiting on would only keep this query in
+ * Unbound's mesh, where num-queries-per-thread no longer counts it, for
+ * as long as the slowest exchange's servers take: it ends now with what
+ * is known.  The lookups still out go on detached, warm the cache, and
+ * stay in the thread's budget until Unbound ends them.  A module runs
+ * only when Unbound gives it an event, so this is the first lookup back
+ * after the deadline, not the deadline itself.
+ */
 enum module_ext_state
 mxg_police_resume(struct module_qstate *qstate, struct mxg_env *me,
     struct mxg_query *q)
 {
-	if (q->outstanding > 0 && !police_so_far(qstate, me->settings, q))
+	if (q->outstanding > 0 && timercmp(qstate->env->now_tv, &q->deadline, <) &&
+	    !police_so_far(qstate, me->settings, q))
 		return module_wait_subquery;
 	return finish(qstate, me, q);
 }

@@ -245,6 +245,8 @@ summary_line(char *line, const struct mxg_stats_snapshot *cur,
 	    MXG_STAT_EVICTIONS));
 	mxg_text_count(&t, "log lines suppressed", (unsigned long)delta(cur,
 	    prev, MXG_STAT_LOG_SUPPRESSED));
+	mxg_text_count(&t, "lookups over budget", (unsigned long)delta(cur,
+	    prev, MXG_STAT_OVER_BUDGET));
 	mxg_text_end(&t);
 }
 
@@ -447,7 +449,7 @@ mxg_render_json(struct mxg_sink *s, const struct mxg_stats_snapshot *snap)
 	json_counters(s, "records", snap, MXG_STAT_RECORDS_DROPPED,
 	    MXG_STAT_RECORDS_REWRITTEN);
 	json_counters(s, "other", snap, MXG_STAT_UNCHECKED,
-	    MXG_STAT_LOG_SUPPRESSED);
+	    MXG_STAT_OVER_BUDGET);
 	mxg_sink_printf(s, "  \"domains\": {\"tracked\": %llu, \"max\": %llu",
 	    (unsigned long long)snap->domains_tracked,
 	    (unsigned long long)snap->domains_max);
@@ -560,7 +562,10 @@ static const struct prom_counter_family {
 	    MXG_STAT_EVICTIONS, MXG_STAT_EVICTIONS },
 	{ "mxguard_log_lines_suppressed_total", NULL,
 	    "Per-answer log lines refused over log-rate.",
-	    MXG_STAT_LOG_SUPPRESSED, MXG_STAT_LOG_SUPPRESSED }
+	    MXG_STAT_LOG_SUPPRESSED, MXG_STAT_LOG_SUPPRESSED },
+	{ "mxguard_lookups_over_budget_total", NULL,
+	    "Exchange lookups not sent: the thread's lookups-per-thread was spent.",
+	    MXG_STAT_OVER_BUDGET, MXG_STAT_OVER_BUDGET }
 };
 
 static void

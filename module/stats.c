@@ -712,7 +712,8 @@ mxg_stat_name(enum mxg_stat c)
 		[MXG_STAT_PREFETCHES] = "prefetches",
 		[MXG_STAT_DISTRIBUTIONS_LOGGED] = "distributions_logged",
 		[MXG_STAT_EVICTIONS] = "evictions",
-		[MXG_STAT_LOG_SUPPRESSED] = "log_lines_suppressed"
+		[MXG_STAT_LOG_SUPPRESSED] = "log_lines_suppressed",
+		[MXG_STAT_OVER_BUDGET] = "lookups_over_budget"
 	};
 
 	return (unsigned)c < MXG_STAT_COUNT ? names[c] : "?";

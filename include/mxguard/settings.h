@@ -41,6 +41,7 @@ enum mxg_stats_format {
 #define MXG_STATS_INTERVAL_MAX		(7UL * 24 * 3600)
 #define MXG_SERVFAIL_TTL_MAX		86400UL
 #define MXG_LOG_RATE_MAX		1000UL
+#define MXG_LOOKUPS_PER_THREAD_MAX	16384UL
 /* The log bucket holds this many seconds of log-rate. */
 #define MXG_LOG_BURST_SECONDS		20
 #define MXG_STATS_MAX_MEMORY_MIN	(1UL << 20)
@@ -64,6 +65,8 @@ struct mxg_settings {
 
 	enum mxg_prefetch prefetch;
 	unsigned max_exchanges;
+	/* Exchange lookups one worker thread may have out at a time. */
+	unsigned long lookups_per_thread;
 	bool additional;
 	bool log_distribution;
 	unsigned long log_rate;		/* per-answer lines a second */

@@ -60,6 +60,7 @@ enum mxg_stat {
 	MXG_STAT_DISTRIBUTIONS_LOGGED,	/* distribution lines (glue counts) */
 	MXG_STAT_EVICTIONS,		/* domains evicted: kept by the table */
 	MXG_STAT_LOG_SUPPRESSED,	/* per-answer lines over log-rate (glue) */
+	MXG_STAT_OVER_BUDGET,		/* lookups not sent: budget spent (glue) */
 	MXG_STAT_COUNT
 };
 

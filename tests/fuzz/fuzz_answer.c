@@ -55,6 +55,13 @@ mxg_thread_shard(struct mxg_env *me)
 	return NULL;
 }
 
+struct mxg_ledger *
+mxg_thread_ledger(struct mxg_env *me)
+{
+	(void)me;
+	return NULL;
+}
+
 bool
 mxg_log_allowed(struct mxg_env *me, time_t now)
 {

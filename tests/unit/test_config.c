@@ -185,6 +185,7 @@ check_defaults(const struct mxg_settings *s)
 	assert_true(s->additional);
 	assert_true(s->log_distribution);
 	assert_int_equal(s->log_rate, 5);
+	assert_int_equal(s->lookups_per_thread, 256);
 	assert_int_equal(s->stats_interval, 300);
 	assert_null(s->stats_file);
 	assert_int_equal(s->stats_format, MXG_STATS_JSON);
@@ -379,6 +380,9 @@ test_number_bounds(void **state)
 	    "t.conf:2: max-exchanges: 65 is out of range 1..64", NULL);
 	parse_fails("mxguard:\nlog-rate: 1001\n",
 	    "t.conf:2: log-rate: 1001 is out of range 0..1000", NULL);
+	parse_fails("mxguard:\nlookups-per-thread: 16385\n",
+	    "t.conf:2: lookups-per-thread: 16385 is out of range 0..16384",
+	    NULL);
 	parse_fails("mxguard:\nservfail-ttl: 86401\n",
 	    "t.conf:2: servfail-ttl: 86401 is out of range 0..86400", NULL);
 	parse_fails("mxguard:\nstats-interval: 604801\n",
@@ -1184,6 +1188,7 @@ assert_same_settings(const struct mxg_settings *a,
 	assert_int_equal(a->servfail_ttl, b->servfail_ttl);
 	assert_int_equal(a->prefetch, b->prefetch);
 	assert_int_equal(a->max_exchanges, b->max_exchanges);
+	assert_int_equal(a->lookups_per_thread, b->lookups_per_thread);
 	assert_int_equal(a->additional, b->additional);
 	assert_int_equal(a->log_distribution, b->log_distribution);
 	assert_int_equal(a->log_rate, b->log_rate);
@@ -1218,6 +1223,7 @@ test_write_defaults(void **state)
 	    "\tservfail-ttl: 60\n"
 	    "\tprefetch: wait\n"
 	    "\tmax-exchanges: 8\n"
+	    "\tlookups-per-thread: 256\n"
 	    "\tadditional: yes\n"
 	    "\tlog-distribution: yes\n"
 	    "\tlog-rate: 5\n"
@@ -1249,7 +1255,7 @@ test_write_round_trip(void **state)
 	round_trip("mxguard:\ncname-policy: rewrite\n"
 	    "address-literal-policy: servfail\ndangling-policy: strip\n"
 	    "null-mx-policy: off\nservfail-ttl: 0\nprefetch: background\n"
-	    "max-exchanges: 64\n"
+	    "max-exchanges: 64\nlookups-per-thread: 16384\n"
 	    "additional: no\nlog-distribution: no\nlog-rate: 1000\n"
 	    "stats-interval: 0\n"
 	    "stats-file: '/var/a \"b\" #c.json'\nstats-format: prometheus\n"

@@ -312,8 +312,8 @@ test_json(void **state)
 	assert_member(root, "actions", "{'changed':1,'kept':2,'servfail':0}");
 	assert_member(root, "records", "{'dropped':1,'rewritten':0}");
 	assert_member(root, "other", "{'distributions_logged':0,"
-	    "'evictions':0,'log_lines_suppressed':0,'prefetches':4,"
-	    "'unchecked':0}");
+	    "'evictions':0,'log_lines_suppressed':0,"
+	    "'lookups_over_budget':0,'prefetches':4,'unchecked':0}");
 	assert_member(root, "domains", "{'load_balanced':1,'max':10000,"
 	    "'null_mx':0,'single_exchange':0,'tracked':3,'with_backup':1,"
 	    "'with_faults':1}");
