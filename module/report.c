@@ -20,7 +20,9 @@
  * there is a stats-file: a thread makes a single-threaded Unbound
  * multi-threaded, and glibc then takes slower, locked paths on every
  * query.  When the writer is still busy with the last file, the newer
- * one replaces the one waiting.
+ * one replaces the one waiting.  The writer calls nothing of Unbound's
+ * (not even its log): Unbound built with lock checks knows only its own
+ * threads; a worker logs the writer's errors at the next report.
  */
 #include "config.h"
 #include <pthread.h>
@@ -47,7 +49,10 @@ struct mxg_reporter {
 	pthread_cond_t wake;
 	struct mxg_sink pending;
 	bool have_pending, stopping;
-	char last_error[256];		/* logged once until it changes */
+	char last_error[256];		/* the writer's, until it changes */
+	/* A new error for a worker to log: the writer calls nothing of
+	 * Unbound's, whose lock-checking build knows only its threads. */
+	char error_to_log[256];
 };
 
 static void
@@ -57,6 +62,7 @@ log_line(void *arg, const char *line)
 	log_info("mxguard: %s", line);
 }
 
+/* Write the file; a new error is kept for the log (once until it changes). */
 static void
 write_file(struct mxg_reporter *r, const struct mxg_sink *text)
 {
@@ -67,11 +73,28 @@ write_file(struct mxg_reporter *r, const struct mxg_sink *text)
 		r->last_error[0] = 0;
 		return;
 	}
-	/* A full disk must not fill the log as well: once per new error. */
-	if (strcmp(err, r->last_error) != 0) {
-		log_err("mxguard: stats-file %s: %s", path, err);
-		snprintf(r->last_error, sizeof(r->last_error), "%s", err);
-	}
+	/* A full disk must not fill the log as well. */
+	if (strcmp(err, r->last_error) == 0)
+		return;
+	snprintf(r->last_error, sizeof(r->last_error), "%s", err);
+	pthread_mutex_lock(&r->wlock);
+	snprintf(r->error_to_log, sizeof(r->error_to_log), "%s", err);
+	pthread_mutex_unlock(&r->wlock);
+}
+
+/* In a worker: log what the writer found wrong since the last report. */
+static void
+log_write_error(struct mxg_reporter *r)
+{
+	char err[256];
+
+	pthread_mutex_lock(&r->wlock);
+	snprintf(err, sizeof(err), "%s", r->error_to_log);
+	r->error_to_log[0] = 0;
+	pthread_mutex_unlock(&r->wlock);
+	if (err[0])
+		log_err("mxguard: stats-file %s: %s",
+		    r->me->settings->stats_file, err);
 }
 
 static void *
@@ -104,6 +127,7 @@ deliver(struct mxg_reporter *r, struct mxg_sink *text)
 	if (!r->writer_running) {
 		write_file(r, text);
 		mxg_sink_free(text);
+		log_write_error(r);
 		return;
 	}
 	pthread_mutex_lock(&r->wlock);
@@ -138,6 +162,7 @@ report(struct mxg_reporter *r, time_t now)
 {
 	struct mxg_stats_snapshot cur;
 
+	log_write_error(r);
 	mxg_stats_snapshot(r->me->stats, &cur, MXG_STATS_TOP_MAX, now);
 	mxg_render_summary(&cur, r->have_prev ? &r->prev : NULL,
 	    MXG_RENDER_SUMMARY_TOP, log_line, NULL);
