@@ -17,7 +17,8 @@
  * for those, asking the mesh, at most once a second.  So the ledger
  * counts every lookup that may still send queries upstream, whoever
  * waits for it.  When it is full, no lookup is sent: the exchange is
- * judged on what the cache knows, and counted.
+ * judged on what the cache knows, and counted.  The same budget bounds
+ * how many answers wait for their lookups (mxg_ledger_may_wait).
  *
  * The mesh is the thread's own, and so is its ledger: no locks.
  */
@@ -38,6 +39,7 @@ struct mxg_ledger_entry {
 
 struct mxg_ledger {
 	size_t count, cap;
+	size_t waiting;			/* MX answers waiting for lookups */
 	time_t swept;			/* the last sweep, to the second */
 	struct mxg_ledger_entry entry[];
 };
@@ -149,4 +151,39 @@ size_t
 mxg_ledger_count(const struct mxg_ledger *l)
 {
 	return l ? l->count : 0;
+}
+
+/*
+ * Answers that wait hold their whole message in their query's region
+ * (an MX set of 1,024 long names is some hundreds of KiB parsed, and
+ * the engine's view of it more), and one that waits past its deadline
+ * holds it until a lookup comes back.  So no more answers wait than
+ * could each have all their lookups out within the budget:
+ * lookups-per-thread / (2 x max-exchanges), at least one.  The others
+ * send their lookups in the background.
+ */
+bool
+mxg_ledger_may_wait(const struct mxg_ledger *l,
+    const struct mxg_settings *set)
+{
+	size_t per_answer = 2 * (size_t)set->max_exchanges;
+	size_t most = l ? l->cap / per_answer : 0;
+
+	if (!l || l->cap == 0)
+		return false;
+	return l->waiting < (most > 0 ? most : 1);
+}
+
+void
+mxg_ledger_wait_begin(struct mxg_ledger *l)
+{
+	if (l)
+		l->waiting++;
+}
+
+void
+mxg_ledger_wait_end(struct mxg_ledger *l)
+{
+	if (l && l->waiting > 0)
+		l->waiting--;
 }

@@ -123,6 +123,11 @@ void mxg_ledger_add(struct mxg_ledger *l, const uint8_t *name,
 void mxg_ledger_release(struct mxg_ledger *l, const uint8_t *name,
     uint16_t qtype);
 size_t mxg_ledger_count(const struct mxg_ledger *l);
+/* May one more answer wait for its lookups?  Count those that do. */
+bool mxg_ledger_may_wait(const struct mxg_ledger *l,
+    const struct mxg_settings *set);
+void mxg_ledger_wait_begin(struct mxg_ledger *l);
+void mxg_ledger_wait_end(struct mxg_ledger *l);
 
 /* lookup.c: facts about the exchanges, from the cache and sub-queries. */
 void mxg_lookup_cached(struct module_qstate *qstate, struct mxg_query *q);

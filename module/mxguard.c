@@ -339,6 +339,7 @@ inform_super(struct module_qstate *qstate, int id, struct module_qstate *super)
 EXPORT void
 clear(struct module_qstate *qstate, int id)
 {
+	struct mxg_env *me;
 	struct mxg_query *q;
 
 	if (!qstate)
@@ -352,6 +353,9 @@ clear(struct module_qstate *qstate, int id)
 	if (q && q->phase == MXG_PHASE_WAIT && q->provisional &&
 	    !qstate->no_cache_store)
 		mxg_answer_forget(qstate);
+	if (q && q->phase == MXG_PHASE_WAIT &&
+	    (me = module_env_of(qstate->env, id)) != NULL)
+		mxg_ledger_wait_end(mxg_thread_ledger(me));
 	/* Our per-query state lives in the query's region. */
 	qstate->minfo[id] = NULL;
 }

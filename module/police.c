@@ -130,6 +130,8 @@ finish(struct module_qstate *qstate, struct mxg_env *me, struct mxg_query *q)
 	/* A decision stands as long as the MX set it was made on. */
 	time_t ttl = ((struct packed_rrset_data *)q->mx->entry.data)->ttl;
 
+	if (q->phase == MXG_PHASE_WAIT)
+		mxg_ledger_wait_end(mxg_thread_ledger(me));
 	q->phase = MXG_PHASE_DONE;
 	if (!judge(set, q))
 		return module_finished;
@@ -226,6 +228,7 @@ mxg_police_moddone(struct module_qstate *qstate, int id, struct mxg_env *me)
 	const struct mxg_settings *set = me->settings;
 	struct ub_packed_rrset_key *mx;
 	struct mxg_query *q;
+	enum mxg_prefetch mode;
 
 	if (!is_policed(qstate))
 		return module_finished;
@@ -239,11 +242,16 @@ mxg_police_moddone(struct module_qstate *qstate, int id, struct mxg_env *me)
 	}
 	qstate->minfo[id] = q;
 	mxg_lookup_cached(qstate, q);
-	switch (prefetch_mode(qstate, set)) {
+	mode = prefetch_mode(qstate, set);
+	if (mode == MXG_PREFETCH_WAIT &&
+	    !mxg_ledger_may_wait(mxg_thread_ledger(me), set))
+		mode = MXG_PREFETCH_BACKGROUND;
+	switch (mode) {
 	case MXG_PREFETCH_WAIT:
 		if (mxg_lookup_attach(qstate, id, q, me) > 0 &&
 		    !police_so_far(qstate, set, q)) {
 			q->phase = MXG_PHASE_WAIT;
+			mxg_ledger_wait_begin(mxg_thread_ledger(me));
 			set_deadline(qstate, q, mxg_deadline_ms(qstate->env));
 			return module_wait_subquery;
 		}
