@@ -128,6 +128,33 @@ else
 	    "MX query ended: $ended, silent lookups listed: $silent" \
 	    "$(mxg_control dump_requestlist 2>&1 | head -n 8)"
 fi
+
+# Answers that wait are bounded by the budget too: with 3 lookups and
+# one exchange an answer (2 lookups), one answer may wait.  While linger
+# waits for its held lookups, second, whose exchange's lookups the gate
+# holds as well, does not: its lookup goes in the background, and its
+# answer comes at once instead of at the deadline.
+bd_conf "	lookups-per-thread: 3
+	max-exchanges: 1"
+mxg_check "reload with lookups-per-thread: 3, max-exchanges: 1" mxg_control reload
+touch "$BD_GATE"
+dig @127.0.0.1 -p "$MXG_PORT" +time=10 +tries=1 linger.bounds.test MX >/dev/null 2>&1 &
+waiter=$!
+for i in $(seq 1 50); do
+	[ "$(bd_listed 'linger.bounds.test')" -ge 1 ] && break
+	sleep 0.1
+done
+mxg_check "one answer waits for its held lookups" [ "$(bd_listed 'linger.bounds.test')" -ge 1 ]
+start=$(date +%s%N)
+answer=$(mxg_dig second.bounds.test MX)
+ms=$((($(date +%s%N) - start) / 1000000))
+if [ "$answer" = "second.bounds.test. MX 10 other.gate.test." ] && [ "$ms" -lt 1000 ]; then
+	mxg_pass "a second answer does not wait: served in $ms ms"
+else
+	mxg_fail "a second answer does not wait" "got '$answer' after $ms ms (the deadline is 1.5 s)"
+fi
+rm -f "$BD_GATE"
+wait "$waiter"
 mxg_check "Unbound is still up" mxg_control status
 
 mxg_done
