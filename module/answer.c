@@ -115,22 +115,33 @@ policed_mx(struct regional *region, struct mxg_query *q, time_t ttl)
 	return k;
 }
 
-/* Does the exchange own this rrset name, or did it get dropped? */
+/* Was a record naming exchange x dropped?  Walks its own records only. */
 static bool
-owned_by_dropped(const struct mxg_query *q, const uint8_t *name)
+exchange_dropped(const struct mxg_query *q, size_t x)
 {
 	const struct mxg_answer *ans = q->an.answer;
 	const struct mxg_decision *dec = q->an.decision;
-	size_t i;
+	size_t r;
 
-	for (i = 0; i < ans->record_count && i < dec->count; i++) {
-		if (dec->verdicts[i].action == MXG_RECORD_KEEP ||
-		    !ans->records[i].exchange)
-			continue;
-		if (mxg_dname_equal(ans->records[i].exchange, name))
+	for (r = ans->exchanges[x].first_record;
+	    r < ans->record_count && r < dec->count;
+	    r = ans->records[r].next_same)
+		if (dec->verdicts[r].action != MXG_RECORD_KEEP)
 			return true;
-	}
 	return false;
+}
+
+/*
+ * Is this rrset name an exchange whose record got dropped?  A hash
+ * lookup: an answer may have a thousand exchanges and as many
+ * additional rrsets.
+ */
+static bool
+owned_by_dropped(const struct mxg_query *q, const uint8_t *name)
+{
+	size_t x = mxg_answer_find_exchange(q->an.answer, name);
+
+	return x < q->an.answer->exchange_count && exchange_dropped(q, x);
 }
 
 static bool
@@ -183,7 +194,7 @@ addresses_to_add(struct mxg_query *q, struct ub_packed_rrset_key **out,
 	for (i = 0; i < ans->exchange_count; i++) {
 		const struct mxg_exchange *ex = &ans->exchanges[i];
 
-		if (ex->fact.kind == MXG_FACT_ALIAS || owned_by_dropped(q, ex->name))
+		if (ex->fact.kind == MXG_FACT_ALIAS || exchange_dropped(q, i))
 			continue;
 		for (t = 0; t < 2; t++) {
 			struct ub_packed_rrset_key *k = q->lookups[i].type[t].addresses;
