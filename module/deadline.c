@@ -4,10 +4,10 @@
  *
  * With prefetch: wait the answer waits for the exchanges' A/AAAA
  * lookups.  When an exchange's name servers are down or slow, Unbound
- * takes seconds to minutes to give up on them (200 s was measured for a
- * closed port), while it drops any reply that waited longer than its
- * discard-timeout (1.9 s): the MX answer would be lost for every client
- * meanwhile, although it is good and the backup exchange may be too.
+ * takes minutes to give up on them, while it drops any reply that
+ * waited longer than its discard-timeout: the MX answer would be lost
+ * for every client meanwhile, although it is good and the backup
+ * exchange may be too.
  *
  * A module may not arm timers of its own (the function pointer
  * whitelist), but Unbound's serve-expired machinery has one: the timer

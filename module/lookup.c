@@ -22,6 +22,7 @@
  */
 #include "config.h"
 #include "util/module.h"
+#include "util/log.h"
 #include "util/regional.h"
 #include "util/net_help.h"
 #include "util/data/msgreply.h"
@@ -356,6 +357,8 @@ mxg_lookup_cached(struct module_qstate *qstate, struct mxg_query *q)
 		if (!ex->lookup)
 			continue;
 		if (answered_locally(env, ex->name)) {
+			verbose(VERB_ALGO, "mxguard: an exchange is answered "
+			    "locally (local data, view, RPZ): unchecked");
 			mark_unchecked(&q->lookups[i]);
 			continue;
 		}
@@ -441,9 +444,12 @@ start_subs(struct module_qstate *qstate, int id, struct mxg_query *q,
 			n++;
 		}
 	}
-	if (refused)
+	if (refused) {
+		verbose(VERB_ALGO, "mxguard: %zu lookups over the thread's "
+		    "budget: judged on the cache", refused);
 		mxg_stats_add(mxg_thread_shard(me), MXG_STAT_OVER_BUDGET,
 		    refused);
+	}
 	q->subqueries += n;
 	return n;
 }

@@ -145,6 +145,11 @@ finish(struct module_qstate *qstate, struct mxg_env *me, struct mxg_query *q)
 			log_err("mxguard: out of memory; answer passed unchanged");
 		break;
 	}
+	verbose(VERB_QUERY, "mxguard: %s: %zu records, %zu faulty, %zu "
+	    "dropped, %zu rewritten, %zu unchecked", mxg_action_name(
+	    q->an.decision->action), q->an.answer->record_count,
+	    q->an.decision->faulty, q->an.decision->dropped,
+	    q->an.decision->rewritten, q->an.decision->unchecked);
 	account(me, q, ttl, *qstate->env->now);
 	return module_finished;
 }
@@ -244,8 +249,18 @@ mxg_police_moddone(struct module_qstate *qstate, int id, struct mxg_env *me)
 	mxg_lookup_cached(qstate, q);
 	mode = prefetch_mode(qstate, set);
 	if (mode == MXG_PREFETCH_WAIT &&
-	    !mxg_ledger_may_wait(mxg_thread_ledger(me), set))
+	    !mxg_ledger_may_wait(mxg_thread_ledger(me), set)) {
+		verbose(VERB_ALGO, "mxguard: as many answers wait as the "
+		    "budget allows: lookups in the background");
 		mode = MXG_PREFETCH_BACKGROUND;
+	}
+	if (verbosity >= VERB_ALGO)
+		log_query_info(VERB_ALGO, "mxguard: policing", &qstate->qinfo);
+	verbose(VERB_ALGO, "mxguard: %zu records, %zu exchanges, %zu to "
+	    "look up, prefetch %s", q->an.answer->record_count,
+	    q->an.answer->exchange_count, q->an.answer->lookup_count,
+	    mode == MXG_PREFETCH_WAIT ? "wait" : mode ==
+	    MXG_PREFETCH_BACKGROUND ? "background" : "off");
 	switch (mode) {
 	case MXG_PREFETCH_WAIT:
 		if (mxg_lookup_attach(qstate, id, q, me) > 0 &&
@@ -253,6 +268,8 @@ mxg_police_moddone(struct module_qstate *qstate, int id, struct mxg_env *me)
 			q->phase = MXG_PHASE_WAIT;
 			mxg_ledger_wait_begin(mxg_thread_ledger(me));
 			set_deadline(qstate, q, mxg_deadline_ms(qstate->env));
+			verbose(VERB_ALGO, "mxguard: waiting for %zu lookups",
+			    q->outstanding);
 			return module_wait_subquery;
 		}
 		break;
@@ -282,5 +299,8 @@ mxg_police_resume(struct module_qstate *qstate, struct mxg_env *me,
 	if (q->outstanding > 0 && timercmp(qstate->env->now_tv, &q->deadline, <) &&
 	    !police_so_far(qstate, me->settings, q))
 		return module_wait_subquery;
+	if (q->outstanding > 0)
+		verbose(VERB_ALGO, "mxguard: past the deadline or decided: "
+		    "done, %zu lookups go on detached", q->outstanding);
 	return finish(qstate, me, q);
 }

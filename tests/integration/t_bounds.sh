@@ -155,6 +155,17 @@ else
 fi
 rm -f "$BD_GATE"
 wait "$waiter"
+
+# verbosity 4 shows what mxguard did with a query, as Unbound's own
+# modules do.
+mxg_check "verbosity 4" mxg_control verbosity 4
+mxg_log_mark
+mxg_check "trace's answer served" [ -n "$(mxg_dig trace.bounds.test MX)" ]
+mxg_expect_log "the trace names the query" "mxguard: policing trace\\.bounds\\.test\\. MX IN"
+mxg_expect_log "the trace says what it looks up and how" \
+    "mxguard: 1 records, 1 exchanges, 1 to look up, prefetch wait"
+mxg_expect_log "the trace says the decision" \
+    "mxguard: kept: 1 records, 0 faulty, 0 dropped, 0 rewritten, 0 unchecked"
 mxg_check "Unbound is still up" mxg_control status
 
 mxg_done
