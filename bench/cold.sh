@@ -69,7 +69,7 @@ run() {	# SYSTEM ROUND
 	$cpu_load dnsperf -s 127.0.0.1 -p "$p" -d "$work/mx-queries" -n 1 -c 1 -q "$workers" -t 5 -v >"$d/mx.out" 2>&1
 	m1=$(settle_lines "$work/relay.log")
 	# 2. MTA deliveries, on the other domains.
-	line=$($cpu_load "$prefix/bench/mta-client" -p "$p" -z dom.test -n "$n" -f "$n" -c "$workers")
+	line=$($cpu_load "$mta_client" -p "$p" -z dom.test -n "$n" -f "$n" -c "$workers")
 	m2=$(settle_lines "$work/relay.log")
 	unbound_stop "$spid"
 	# dnsperf -v: "> NOERROR d1.dom.test MX 0.041234" per answer.

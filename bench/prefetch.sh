@@ -57,7 +57,7 @@ run() {	# SYSTEM ROUND
 	[ "$mode" = plain ] || printf 'mxguard:\n\tprefetch: %s\n' "$mode" >"$dir/mxguard.conf"
 	unbound_start "$dir" || { failed=$((failed + 1)); return; }
 	mark=$(wc -l <"$work/relay.log")
-	line=$($cpu_load "$prefix/bench/mta-client" -p "$port" -z dom.test -n "$n" -c "$workers")
+	line=$($cpu_load "$mta_client" -p "$port" -z dom.test -n "$n" -c "$workers")
 	# Background lookups may still be on their way: wait for the relay
 	# log to stand still before counting.
 	up=$(( $(settle_lines "$work/relay.log") - mark ))
