@@ -57,7 +57,7 @@ run() {	# SYSTEM ROUND
 	[ "$mode" = plain ] || printf 'mxguard:\n\tprefetch: %s\n' "$mode" >"$dir/mxguard.conf"
 	unbound_start "$dir" || { failed=$((failed + 1)); return; }
 	mark=$(wc -l <"$work/relay.log")
-	line=$($cpu_load "$mta_client" -p "$port" -z dom.test -n "$n" -c "$workers")
+	line=$($cpu_load "$mta_client" -m preferred -p "$port" -z dom.test -n "$n" -c "$workers")
 	# Background lookups may still be on their way: wait for the relay
 	# log to stand still before counting.
 	up=$(( $(settle_lines "$work/relay.log") - mark ))
@@ -66,7 +66,7 @@ run() {	# SYSTEM ROUND
 	hits=$(ub_stat total.num.cachehits "$dir/stats")
 	queries=$(ub_stat total.num.queries "$dir/stats")
 	case $line in
-	deliveries=*" failed=0 "*) ;;
+	mode=preferred" deliveries="*" failed=0 "*) ;;
 	*) say "$sys round $2: the client failed: ${line:-no output}"
 	   failed=$((failed + 1)); return ;;
 	esac
@@ -90,9 +90,10 @@ done
 elapsed=$(($(date +%s) - started))
 
 # --- summary: per system, median and min-max over the rounds --------------
-# Fields of a raw line: system round deliveries= failed= total_p50_ms=
-# total_p99_ms= mx_p50_ms= mx_p99_ms= addr_p50_ms= addr_p99_ms= wall_s=
-# hits= queries= upstream=
+# Fields of a raw line: system round mode= deliveries= failed=
+# total_p50_ms= total_p99_ms= mx_p50_ms= mx_p99_ms= addr_p50_ms=
+# addr_p99_ms= total1_p50_ms= total2_p50_ms= addr_queries= wall_s= hits=
+# queries= upstream=
 summary() {
 	[ -s "$work/raw" ] || return
 	awk -v n="$n" '
@@ -110,10 +111,10 @@ summary() {
 	}
 	{
 		s = $1; k = ++cnt[s]
-		v[s, "p50", k] = val($5); v[s, "p99", k] = val($6)
-		v[s, "mx50", k] = val($7); v[s, "addr50", k] = val($9)
-		v[s, "share", k] = 100 * val($12) / (2 * n)
-		v[s, "up", k] = val($14) / n
+		v[s, "p50", k] = val($6); v[s, "p99", k] = val($7)
+		v[s, "mx50", k] = val($8); v[s, "addr50", k] = val($10)
+		v[s, "share", k] = 100 * val($16) / (2 * n)
+		v[s, "up", k] = val($18) / n
 		if (!(s in seen)) { seen[s] = 1; order[++ns] = s }
 	}
 	END {
