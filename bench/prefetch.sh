@@ -121,7 +121,9 @@ summary() {	# MODE
 		delete f
 		for (i = 3; i <= NF; i++) {
 			e = index($i, "=")
-			if (e) f[substr($i, 1, e - 1)] = substr($i, e + 1)
+			if (!e) continue
+			key = substr($i, 1, e - 1); f[key] = substr($i, e + 1)
+			if (key != "mode") f[key] += 0	# numbers, not strings, to sort
 		}
 		if (f["mode"] != mode) next
 		s = $1; k = ++cnt[s]
