@@ -70,7 +70,6 @@ bench_need_build() {
 	for f in sbin/unbound sbin/unbound-control lib/unbound/mxguard.so; do
 		[ -e "$prefix/$f" ] || { say "$prefix/$f missing: run scripts/build"; failed=$((failed + 1)); finish; }
 	done
-	mkdir -p "$prefix/bench"
 }
 
 # Servers on CPU 0, load generator (and NSD, relay) on the last CPU.
@@ -332,16 +331,20 @@ delivery_options() {
 	done
 }
 
-# delivery_setup DOMAINS RELAY-LIFETIME-S: build bench/relay.c and
-# bench/mta-client.c; write the zones: d<i>.dom.test MX 10 mx1-<i> (and
-# 20 mx2-<i> for even i) in mail.test, every exchange with an A and an
-# AAAA record, none shared; serve them with NSD behind the relay, which
-# holds every query $delay ms and logs it to $work/relay.log.  Sets
-# nsd_port and relay_port.
+# delivery_setup DOMAINS RELAY-LIFETIME-S: build this tree's
+# bench/relay.c and bench/mta-client.c into the work directory (the
+# prefix is only read: a worktree run with another tree's MXG_PREFIX
+# uses its own client); write the zones: d<i>.dom.test MX 10 mx1-<i>
+# (and 20 mx2-<i> for even i) in mail.test, every exchange with an A
+# and an AAAA record, none shared; serve them with NSD behind the relay,
+# which holds every query $delay ms and logs it to $work/relay.log.
+# Sets relay, mta_client (the binaries), nsd_port and relay_port.
 delivery_setup() {
 	local relay_pid
-	cc -O2 -Wall -o "$prefix/bench/relay" "$top/bench/relay.c" -lpthread &&
-	cc -O2 -Wall -o "$prefix/bench/mta-client" "$top/bench/mta-client.c" -lresolv -lpthread ||
+	relay=$work/bin/relay mta_client=$work/bin/mta-client
+	mkdir -p "$work/bin"
+	cc -O2 -Wall -o "$relay" "$top/bench/relay.c" -lpthread &&
+	cc -O2 -Wall -o "$mta_client" "$top/bench/mta-client.c" -lresolv -lpthread ||
 	    { say "building the relay and the client failed"; failed=$((failed + 1)); finish; }
 	mkdir -p "$work/zones"
 	awk -v n="$1" -v w="$work/zones" 'BEGIN {
@@ -359,7 +362,7 @@ delivery_setup() {
 	}'
 	nsd_port=$(free_port) relay_port=$(free_port)
 	nsd_start "$nsd_port" dom.test mail.test || { failed=$((failed + 1)); finish; }
-	relay_pid=$($cpu_load "$prefix/bench/relay" -l "$relay_port" -u "$nsd_port" \
+	relay_pid=$($cpu_load "$relay" -l "$relay_port" -u "$nsd_port" \
 	    -d "$delay" -t "$2" -q "$work/relay.log" -b) ||
 	    { say "relay did not start"; failed=$((failed + 1)); finish; }
 	pids="$pids $relay_pid"

@@ -1,23 +1,29 @@
 #!/usr/bin/env bash
 # bench/prefetch.sh - MTA delivery lookups (issue 5's benchmark): for N
-# domains an MTA-like client asks MX, then A and then AAAA of the
-# preferred exchange, against plain Unbound and Unbound + mxguard
-# (prefetch: wait, prefetch: background).  NSD serves generated zones
-# behind bench/relay.c, which adds a fixed delay to every upstream query
-# and counts them.  Each run starts a fresh Unbound (cold cache, same
-# domains); the systems alternate (plain wait background, plain wait
-# background, ...) over the rounds.
+# domains an MTA-like client (bench/mta-client.c) asks MX and then the
+# exchanges' addresses, against plain Unbound and Unbound + mxguard
+# (prefetch: wait, prefetch: background).  The client runs in both its
+# modes: postfix (A then AAAA of every exchange in preference order,
+# backups included, as Postfix's smtp_addr_list() does) and preferred
+# (A then AAAA of the preferred exchange only).  NSD serves generated
+# zones behind bench/relay.c, which adds a fixed delay to every upstream
+# query and counts them.  Each run starts a fresh Unbound (cold cache,
+# same domains); within a round each mode runs every system in turn
+# (plain wait background ..., postfix then preferred).
 #
-# Per run: the client's time per delivery (MX + A + AAAA) p50/p99, MX
+# Per run: the client's time per delivery (MX + its address lookups)
+# p50/p99, also for the deliveries with one and with two exchanges, MX
 # alone p50, the share of address queries answered from Unbound's cache
-# (its own counter: total.num.cachehits; every MX is a miss, so the hits
-# are address queries) and upstream queries per delivery (relay log).
+# (its own counter total.num.cachehits over the client's count of
+# address queries; every MX is a miss, so the hits are address queries)
+# and upstream queries per delivery (relay log).
 #
 #   bench/prefetch.sh [--smoke] [-n DOMAINS] [-r ROUNDS] [-c WORKERS]
 #                     [-d DELAY-MS] [-o RESULTS.md]
 #
 # Default: 600 domains, 5 rounds, 4 client workers, 20 ms; writes
-# bench/RESULTS-prefetch.md.  --smoke: 20 domains, 1 round, no results
+# bench/RESULTS-prefetch.md (the hand-written reading at its end is kept
+# from the previous file).  --smoke: 20 domains, 1 round, no results
 # file, a few seconds; for scripts/check.  Either way the last line is
 # "bench: N passed, N failed", a run passing when it went end to end and
 # produced its figures (no timing thresholds).
@@ -30,6 +36,7 @@ bench_init prefetch-bench
 smoke=0 n=600 rounds=5 workers=4 delay=20 results=$top/bench/RESULTS-prefetch.md
 delivery_options prefetch.sh 20 "$@"
 systems="plain wait background plain-noqmin wait-noqmin background-noqmin"
+modes="postfix preferred"
 
 # --- what it needs --------------------------------------------------------
 bench_need nsd:nsd dig:bind9-dnsutils cc:gcc taskset:util-linux
@@ -50,14 +57,14 @@ system_conf() {	# SYSTEM DIR
 	unbound_conf "$modules" "$2" "$port" "$control_port" "$relay_port" "$qmin" dom.test mail.test
 }
 
-run() {	# SYSTEM ROUND
-	local sys=$1 mode=${1%-noqmin} dir=$work/$1-$2 mark line up hits queries
+run() {	# SYSTEM MODE ROUND
+	local sys=$1 mode=$2 r=$3 prefetch=${1%-noqmin} dir=$work/$2-$1-$3 mark line up hits queries
 	mkdir -p "$dir"
 	system_conf "$sys" "$dir" >"$dir/unbound.conf"
-	[ "$mode" = plain ] || printf 'mxguard:\n\tprefetch: %s\n' "$mode" >"$dir/mxguard.conf"
+	[ "$prefetch" = plain ] || printf 'mxguard:\n\tprefetch: %s\n' "$prefetch" >"$dir/mxguard.conf"
 	unbound_start "$dir" || { failed=$((failed + 1)); return; }
 	mark=$(wc -l <"$work/relay.log")
-	line=$($cpu_load "$prefix/bench/mta-client" -p "$port" -z dom.test -n "$n" -c "$workers")
+	line=$($cpu_load "$mta_client" -m "$mode" -p "$port" -z dom.test -n "$n" -c "$workers")
 	# Background lookups may still be on their way: wait for the relay
 	# log to stand still before counting.
 	up=$(( $(settle_lines "$work/relay.log") - mark ))
@@ -66,37 +73,39 @@ run() {	# SYSTEM ROUND
 	hits=$(ub_stat total.num.cachehits "$dir/stats")
 	queries=$(ub_stat total.num.queries "$dir/stats")
 	case $line in
-	deliveries=*" failed=0 "*) ;;
-	*) say "$sys round $2: the client failed: ${line:-no output}"
+	mode=$mode" deliveries="*" failed=0 "*) ;;
+	*) say "$sys $mode round $r: the client failed: ${line:-no output}"
 	   failed=$((failed + 1)); return ;;
 	esac
 	if [ -z "$hits" ] || [ -z "$queries" ]; then
-		say "$sys round $2: no statistics from unbound-control"
+		say "$sys $mode round $r: no statistics from unbound-control"
 		failed=$((failed + 1))
 		return
 	fi
 	passed=$((passed + 1))
-	# sys round figures... hits queries upstream
-	echo "$sys $2 $line hits=$hits queries=$queries upstream=$up" >>"$work/raw"
-	say "$sys round $2: $line cachehits=$hits queries=$queries upstream=$up"
+	# sys round mode= figures... hits queries upstream
+	echo "$sys $r $line hits=$hits queries=$queries upstream=$up" >>"$work/raw"
+	say "$sys round $r: $line cachehits=$hits queries=$queries upstream=$up"
 }
 
 started=$(date +%s)
 for r in $(seq 1 "$rounds"); do
-	for s in $systems; do
-		run "$s" "$r"
+	for m in $modes; do
+		for s in $systems; do
+			run "$s" "$m" "$r"
+		done
 	done
 done
 elapsed=$(($(date +%s) - started))
 
-# --- summary: per system, median and min-max over the rounds --------------
-# Fields of a raw line: system round deliveries= failed= total_p50_ms=
-# total_p99_ms= mx_p50_ms= mx_p99_ms= addr_p50_ms= addr_p99_ms= wall_s=
-# hits= queries= upstream=
-summary() {
+# --- summary: per mode and system, median and min-max over the rounds ----
+# A raw line: system round mode= deliveries= failed= total_p50_ms=
+# total_p99_ms= mx_p50_ms= mx_p99_ms= addr_p50_ms= addr_p99_ms=
+# total1_p50_ms= total2_p50_ms= addr_queries= wall_s= hits= queries=
+# upstream=, read by name.
+summary() {	# MODE
 	[ -s "$work/raw" ] || return
-	awk -v n="$n" '
-	function val(s) { sub(/^[a-z0-9_]*=/, "", s); return s + 0 }
+	awk -v n="$n" -v mode="$1" '
 	function med(a, k,   i, j, t) {
 		for (i = 1; i <= k; i++) for (j = i + 1; j <= k; j++)
 			if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
@@ -109,28 +118,44 @@ summary() {
 		return sprintf(fmt " (" fmt "-" fmt ")", m, a[1], a[k])
 	}
 	{
+		delete f
+		for (i = 3; i <= NF; i++) {
+			e = index($i, "=")
+			if (!e) continue
+			key = substr($i, 1, e - 1); f[key] = substr($i, e + 1)
+			if (key != "mode") f[key] += 0	# numbers, not strings, to sort
+		}
+		if (f["mode"] != mode) next
 		s = $1; k = ++cnt[s]
-		v[s, "p50", k] = val($5); v[s, "p99", k] = val($6)
-		v[s, "mx50", k] = val($7); v[s, "addr50", k] = val($9)
-		v[s, "share", k] = 100 * val($12) / (2 * n)
-		v[s, "up", k] = val($14) / n
+		v[s, "p50", k] = f["total_p50_ms"]; v[s, "p99", k] = f["total_p99_ms"]
+		v[s, "one50", k] = f["total1_p50_ms"]; v[s, "two50", k] = f["total2_p50_ms"]
+		v[s, "mx50", k] = f["mx_p50_ms"]; v[s, "addr50", k] = f["addr_p50_ms"]
+		v[s, "share", k] = f["addr_queries"] > 0 ? 100 * f["hits"] / f["addr_queries"] : 0
+		v[s, "up", k] = f["upstream"] / n
 		if (!(s in seen)) { seen[s] = 1; order[++ns] = s }
 	}
 	END {
-		print "| system | total p50 ms | total p99 ms | MX alone p50 ms | A+AAAA p50 ms | address answers from cache % | upstream queries / delivery | p50 vs plain | p99 vs plain |"
-		print "|---|---|---|---|---|---|---|---|---|"
+		print "| system | total p50 ms | total p99 ms | p50 ms, one exchange | p50 ms, two exchanges | MX alone p50 ms | addresses p50 ms | address answers from cache % | upstream queries / delivery | p50 vs plain | p99 vs plain |"
+		print "|---|---|---|---|---|---|---|---|---|---|---|"
 		for (i = 1; i <= ns; i++) {
 			s = order[i]
 			c1 = cell(s, "p50", "%.2f"); p50[s] = m
 			c2 = cell(s, "p99", "%.2f"); p99[s] = m
-			c3 = cell(s, "mx50", "%.2f"); c4 = cell(s, "addr50", "%.2f")
-			c5 = cell(s, "share", "%.1f"); c6 = cell(s, "up", "%.2f")
+			c3 = cell(s, "one50", "%.2f"); c4 = cell(s, "two50", "%.2f")
+			c5 = cell(s, "mx50", "%.2f"); c6 = cell(s, "addr50", "%.2f")
+			c7 = cell(s, "share", "%.1f"); c8 = cell(s, "up", "%.2f")
 			base = s ~ /-noqmin$/ ? "plain-noqmin" : "plain"
-			printf "| %s | %s | %s | %s | %s | %s | %s | %.2f | %.2f |\n", s, c1, c2, c3, c4, c5, c6,
-			    p50[s] / p50[base], p99[s] / p99[base]
+			r50 = p50[base] > 0 ? p50[s] / p50[base] : 0
+			r99 = p99[base] > 0 ? p99[s] / p99[base] : 0
+			printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %.2f | %.2f |\n", s, c1, c2, c3, c4, c5, c6, c7, c8, r50, r99
 		}
 	}' "$work/raw"
 }
+
+# The hand-written reading at the end of the previous results file.
+reading=""
+[ -n "$results" ] && [ -s "$results" ] &&
+	reading=$(sed -n '/^## Reading (added by hand/,$p' "$results")
 
 if [ -n "$results" ] && [ "$failed" -eq 0 ]; then
 	{
@@ -138,12 +163,27 @@ if [ -n "$results" ] && [ "$failed" -eq 0 ]; then
 		echo
 		echo "Written by \`bench/prefetch.sh\` (issue 5). For each of $n domains the"
 		echo "client (bench/mta-client.c, libc \`res_query\` as Postfix uses it, no"
-		echo "cache of its own, $workers workers) asks MX, then A and then AAAA of the"
-		echo "preferred exchange. NSD serves the zones behind bench/relay.c, which"
-		echo "holds every upstream query $delay ms. Half the domains have two"
-		echo "exchanges, half one; exchanges live in another zone (no glue), none is"
-		echo "shared. Each run starts a fresh Unbound (cold cache, same domains);"
-		echo "systems alternate ($systems) over $rounds rounds."
+		echo "cache of its own, $workers workers, one delivery at a time each) asks"
+		echo "MX and then addresses, in one of two modes:"
+		echo
+		echo "- **postfix** (the client's default): A and then AAAA of every exchange"
+		echo "  in preference order, the backups included, each query waiting for"
+		echo "  the one before, all before the first connection. This is what"
+		echo "  Postfix's smtp client does: smtp_domain_addr() sorts the MX set and"
+		echo "  smtp_addr_list() calls smtp_addr_one() for each exchange, which asks"
+		echo "  dns_lookup_v() for A and then AAAA (inet_protocols = all). Domains"
+		echo "  with one exchange take MX + 2 lookups, with two MX + 4; 3 address"
+		echo "  queries per delivery on average here."
+		echo "- **preferred**: A and then AAAA of the preferred exchange only (an MTA"
+		echo "  that looks a backup up only when the preferred one fails to answer;"
+		echo "  the earlier model of this benchmark). MX + 2 lookups for every domain."
+		echo
+		echo "NSD serves the zones behind bench/relay.c, which holds every upstream"
+		echo "query $delay ms. Half the domains have two exchanges (MX 10 and 20),"
+		echo "half one; exchanges live in another zone (no glue), none is shared."
+		echo "Each run starts a fresh Unbound (cold cache, same domains); within"
+		echo "each of $rounds rounds each mode ($modes) runs the systems in"
+		echo "turn ($systems)."
 		echo "Figures: median over the rounds, (min-max) in brackets; ratios are of"
 		echo "the medians against plain Unbound (plain-noqmin for the -noqmin rows)."
 		echo
@@ -153,14 +193,20 @@ if [ -n "$results" ] && [ "$failed" -eq 0 ]; then
 		echo "  settings at their defaults (max-exchanges 8, additional yes)"
 		echo "- the same Unbound build, otherwise the same unbound.conf (Unbound's"
 		echo "  defaults); the -noqmin systems add \`qname-minimisation: no\`"
+		echo "- total: MX plus all the address lookups of one delivery; \"one"
+		echo "  exchange\" / \"two exchanges\": the total p50 of the deliveries whose"
+		echo "  MX set has one / two exchanges (half the domains each, so the p50"
+		echo "  over all of them falls at the edge between the two groups)"
 		echo "- address answers from cache: Unbound's \`total.num.cachehits\` over"
-		echo "  the 2 x $n address queries (all MX queries are misses)"
+		echo "  the address queries the client sent (all MX queries are misses)"
 		echo "- upstream queries: lines in the relay's query log, over $n deliveries"
 		echo
-		echo "## Summary"
-		echo
-		summary
-		echo
+		for m in $modes; do
+			echo "## Summary: $m mode"
+			echo
+			summary "$m"
+			echo
+		done
 		echo "## Machine and versions"
 		echo
 		echo "- CPU: $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1), $ncpu CPUs"
@@ -183,9 +229,13 @@ if [ -n "$results" ] && [ "$failed" -eq 0 ]; then
 		echo '```'
 		cat "$work/raw"
 		echo '```'
+		[ -z "$reading" ] || printf '\n%s\n' "$reading"
 	} >"$results"
 	say "wrote $results"
 elif [ "$smoke" -eq 1 ]; then
-	summary
+	for m in $modes; do
+		say "$m mode:"
+		summary "$m"
+	done
 fi
 finish
