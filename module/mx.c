@@ -497,24 +497,23 @@ sort_cmp(const struct sort_ctx *s, uint16_t a, uint16_t b)
 	return diff != 0 ? diff : (int)a - (int)b;
 }
 
+/* Merge the sorted runs idx[lo..mid) and idx[mid..hi) through tmp. */
 static void
-sift_down(uint16_t *idx, size_t root, size_t n, const struct sort_ctx *s)
+merge(uint16_t *idx, uint16_t *tmp, size_t lo, size_t mid, size_t hi,
+    const struct sort_ctx *s)
 {
-	for (;;) {
-		size_t child = 2 * root + 1, largest = root;
-		uint16_t tmp;
+	size_t i = lo, j = mid, k = lo;
 
-		if (child < n && sort_cmp(s, idx[child], idx[largest]) > 0)
-			largest = child;
-		if (child + 1 < n && sort_cmp(s, idx[child + 1], idx[largest]) > 0)
-			largest = child + 1;
-		if (largest == root)
-			return;
-		tmp = idx[root];
-		idx[root] = idx[largest];
-		idx[largest] = tmp;
-		root = largest;
-	}
+	/* Runs already in order, as most MX sets are: nothing to move. */
+	if (sort_cmp(s, idx[mid - 1], idx[mid]) <= 0)
+		return;
+	while (i < mid && j < hi)
+		tmp[k++] = sort_cmp(s, idx[j], idx[i]) < 0 ? idx[j++] : idx[i++];
+	while (i < mid)
+		tmp[k++] = idx[i++];
+	while (j < hi)
+		tmp[k++] = idx[j++];
+	memcpy(idx + lo, tmp + lo, (hi - lo) * sizeof(*idx));
 }
 
 void
@@ -522,17 +521,16 @@ mxg_sort_indices(uint16_t *idx, size_t n,
     int (*cmp)(const void *ctx, uint16_t a, uint16_t b), const void *ctx)
 {
 	struct sort_ctx s = { cmp, ctx };
-	size_t i;
+	uint16_t tmp[MXG_MX_MAX_RECORDS];
+	size_t width, lo;
 
-	if (n < 2)
+	/* Callers sort records or exchanges, both capped. */
+	if (n > MXG_MX_MAX_RECORDS)
 		return;
-	for (i = n / 2; i-- > 0;)
-		sift_down(idx, i, n, &s);
-	for (i = n - 1; i > 0; i--) {
-		uint16_t tmp = idx[0];
-
-		idx[0] = idx[i];
-		idx[i] = tmp;
-		sift_down(idx, 0, i, &s);
-	}
+	/* Bottom-up merge sort: n log n comparisons at most, n - 1 when
+	 * the indices are in order already; no allocation. */
+	for (width = 1; width < n; width *= 2)
+		for (lo = 0; lo + width < n; lo += 2 * width)
+			merge(idx, tmp, lo, lo + width,
+			    lo + 2 * width < n ? lo + 2 * width : n, &s);
 }

@@ -190,9 +190,10 @@ const char *mxg_fault_name(unsigned fault);
 const char *mxg_fact_name(enum mxg_fact_kind kind);
 
 /*
- * Sort n 16-bit indices in place by cmp(ctx, a, b), in O(n log n)
- * without allocating (heapsort).  Equal keys are ordered by index so
- * the result does not depend on the input order of ties.
+ * Sort n 16-bit indices (n at most MXG_MX_MAX_RECORDS) in place by
+ * cmp(ctx, a, b), in O(n log n) without allocating.  Equal keys are
+ * ordered by index so the result does not depend on the input order of
+ * ties.
  */
 void mxg_sort_indices(uint16_t *idx, size_t n,
     int (*cmp)(const void *ctx, uint16_t a, uint16_t b), const void *ctx);

@@ -485,6 +485,29 @@ test_sort_indices_orders_with_index_ties(void **state)
 	mxg_sort_indices(idx, 0, cmp_values, values);
 }
 
+/* The largest sort the engine makes, from every starting order. */
+static void
+test_sort_indices_capacity(void **state)
+{
+	static int values[MXG_MX_MAX_RECORDS];
+	static uint16_t idx[MXG_MX_MAX_RECORDS];
+	int start;
+
+	(void)state;
+	for (start = 0; start < 3; start++) {
+		for (int i = 0; i < MXG_MX_MAX_RECORDS; i++) {
+			values[i] = start == 0 ? 7 : start == 1 ? i : (i * 7919) % 101;
+			idx[i] = (uint16_t)(start == 1 ? MXG_MX_MAX_RECORDS - 1 - i : i);
+		}
+		mxg_sort_indices(idx, MXG_MX_MAX_RECORDS, cmp_values, values);
+		for (int i = 1; i < MXG_MX_MAX_RECORDS; i++) {
+			assert_true(values[idx[i - 1]] <= values[idx[i]]);
+			if (values[idx[i - 1]] == values[idx[i]])
+				assert_true(idx[i - 1] < idx[i]);
+		}
+	}
+}
+
 static void
 test_item_build_and_names(void **state)
 {
@@ -527,6 +550,7 @@ main(void)
 		T(test_fact_merge_ttl),
 		T(test_set_fact_keeps_canonical_only_for_alias),
 		T(test_sort_indices_orders_with_index_ties),
+		T(test_sort_indices_capacity),
 		T(test_item_build_and_names),
 #undef T
 	};
