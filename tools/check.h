@@ -124,7 +124,7 @@ struct chk_result {
 	const uint8_t *owner;		/* its wire form */
 	enum chk_status status;
 	enum chk_dnssec dnssec;		/* of the MX answer */
-	int rcode;			/* of the MX answer */
+	int rcode;			/* of the MX answer; -1 if none */
 	const char *error;		/* STATUS_ERROR: libunbound's reason */
 	unsigned timeout;		/* STATUS_TIMEOUT: seconds waited */
 	/* STATUS_OK: the engine's analysis, run under the settings. */

@@ -88,14 +88,14 @@ print_conf_error(void *arg, const char *file, unsigned line,
 	fprintf(stderr, "%s:%u: %s\n", file, line, message);
 }
 
-/* Input text in a message: printable ASCII only, and not too long. */
+/* Input text in a message: no control characters, not too long. */
 static const char *
 shown(const char *s, char *buf, size_t size)
 {
 	size_t i;
 
 	for (i = 0; s[i] != '\0' && i + 4 < size; i++)
-		buf[i] = s[i] > ' ' && s[i] < 0x7f ? s[i] : '?';
+		buf[i] = s[i] >= ' ' && s[i] < 0x7f ? s[i] : '?';
 	if (s[i] != '\0' && size > 4)
 		strcpy(buf + i, "...");
 	else
@@ -144,7 +144,7 @@ next_domain(struct run *r, const char **text, uint8_t *wire)
 			r->sum.skipped++;
 			break;
 		case CHK_LINE_INVALID:
-			invalid(r, in->line, err);
+			invalid(r, *text, err);
 			break;
 		}
 	}

@@ -321,8 +321,14 @@ chk_render_json(struct mxg_sink *s, const struct chk_result *r)
 	mxg_sink_str(s, "{\"domain\": ");
 	mxg_render_json_name(s, r->owner);
 	mxg_sink_printf(s, ", \"status\": \"%s\", \"dnssec\": \"%s\", "
-	    "\"rcode\": \"%s\", \"error\": ", chk_status_name(r->status),
-	    chk_dnssec_name(r->dnssec), rcode_name(r->rcode));
+	    "\"rcode\": ", chk_status_name(r->status),
+	    chk_dnssec_name(r->dnssec));
+	/* No answer, no rcode. */
+	if (r->rcode < 0)
+		mxg_sink_str(s, "null");
+	else
+		mxg_sink_printf(s, "\"%s\"", rcode_name(r->rcode));
+	mxg_sink_str(s, ", \"error\": ");
 	if (r->status == CHK_STATUS_ERROR && r->error != NULL)
 		mxg_render_json_string(s, r->error);
 	else if (r->status == CHK_STATUS_TIMEOUT)

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 #include <unbound.h>
@@ -30,6 +31,9 @@
 #define RR_AAAA		28
 #define RCODE_NOERROR	0
 #define RCODE_NXDOMAIN	3
+/* Outgoing UDP sockets, at most; and the message cache's size. */
+#define CHK_PORTS_MAX	4096
+#define CHK_CACHE_BYTES	(32UL << 20)
 
 struct chk_resolver {
 	struct ub_ctx *ctx;
@@ -162,20 +166,64 @@ set_trust_anchor(struct chk_resolver *res, const struct chk_options *o,
 	return ub_ok(ub_ctx_add_ta_file(res->ctx, ta), ta, err, errlen);
 }
 
-/* Room for every query the jobs in flight may have out at once. */
+/* Set a numeric libunbound option. */
+static bool
+set_number(struct ub_ctx *ctx, const char *opt, unsigned long n, char *err,
+    size_t errlen)
+{
+	char val[32];
+
+	snprintf(val, sizeof(val), "%lu", n);
+	return ub_ok(ub_ctx_set_option(ctx, opt, val), opt, err, errlen);
+}
+
+/*
+ * Descriptors for outgoing UDP sockets: as many as the soft limit
+ * allows once raised to the hard one, less a margin for the rest.
+ */
+static unsigned long
+sockets_allowed(unsigned long want)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return 16;
+	if (rl.rlim_cur < rl.rlim_max && rl.rlim_cur < want + 64) {
+		rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > want +
+		    64 ? want + 64 : rl.rlim_max;
+		(void)setrlimit(RLIMIT_NOFILE, &rl);
+		(void)getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= want + 64)
+		return want;
+	return rl.rlim_cur > 80 ? (unsigned long)rl.rlim_cur - 64 : 16;
+}
+
+/*
+ * Room for every query the jobs in flight may have out at once.  As a
+ * library, libunbound keeps 16 outgoing ports and 1 MB caches, which
+ * would cap the queries in flight at 16 whatever -p says.
+ */
 static bool
 size_tables(struct ub_ctx *ctx, const struct chk_options *o,
     const struct mxg_settings *set, char *err, size_t errlen)
 {
-	unsigned long n = (unsigned long)o->parallel *
+	unsigned long queries = (unsigned long)o->parallel *
 	    (1 + 2 * (unsigned long)set->max_exchanges);
-	char val[32];
+	/* Most domains have a few exchanges: an MX and their A and AAAA. */
+	unsigned long ports = (unsigned long)o->parallel * 5 + 16;
 
-	if (n < 1024)
-		n = 1024;
-	snprintf(val, sizeof(val), "%lu", n);
-	return ub_ok(ub_ctx_set_option(ctx, "num-queries-per-thread:", val),
-	    "num-queries-per-thread", err, errlen);
+	if (queries < 1024)
+		queries = 1024;
+	if (ports > CHK_PORTS_MAX)
+		ports = CHK_PORTS_MAX;
+	return set_number(ctx, "num-queries-per-thread:", queries, err,
+	    errlen) &&
+	    set_number(ctx, "outgoing-range:", sockets_allowed(ports), err,
+	    errlen) &&
+	    set_number(ctx, "msg-cache-size:", CHK_CACHE_BYTES, err, errlen) &&
+	    set_number(ctx, "rrset-cache-size:", 2 * CHK_CACHE_BYTES, err,
+	    errlen);
 }
 
 struct chk_resolver *
@@ -475,6 +523,7 @@ chk_job_start(struct chk_resolver *res, const char *text, const uint8_t *wire)
 	}
 	memcpy(job->owner, wire, mxg_dname_len(wire, MXG_DNAME_MAXLEN));
 	job->result.text = job->text;
+	job->result.rcode = -1;
 	job->result.owner = job->owner;
 	if (!ask(job, 0, job->owner, RR_MX, mx_back)) {
 		job->result.error = "libunbound refused the query";

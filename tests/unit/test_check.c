@@ -280,10 +280,12 @@ test_json_clean_and_unresolved(void **state)
 
 	r.status = CHK_STATUS_TIMEOUT;
 	r.timeout = 7;
+	r.rcode = -1;
 	r.an = NULL;
 	j = as_json(&r);
 	assert_string_equal(json_string_value(json_object_get(j, "status")),
 	    "timeout");
+	assert_true(json_is_null(json_object_get(j, "rcode")));
 	assert_true(json_is_null(json_object_get(j, "distribution")));
 	assert_true(json_is_null(json_object_get(j, "action")));
 	assert_int_equal(json_integer_value(json_object_get(j, "exit")), 3);
