@@ -34,6 +34,13 @@
 /* Outgoing UDP sockets, at most; and the message cache's size. */
 #define CHK_PORTS_MAX	4096
 #define CHK_CACHE_BYTES	(32UL << 20)
+/*
+ * The least a query waits before it is sent again.  Unbound's 50 ms
+ * suits a resolver; a checker with hundreds of queries out queues its
+ * own answers longer than that at a busy server or forwarder, and
+ * resending them then only adds load until domains end in SERVFAIL.
+ */
+#define CHK_MIN_RTT_MS	300UL
 
 struct chk_resolver {
 	struct ub_ctx *ctx;
@@ -220,6 +227,8 @@ size_tables(struct ub_ctx *ctx, const struct chk_options *o,
 	return set_number(ctx, "num-queries-per-thread:", queries, err,
 	    errlen) &&
 	    set_number(ctx, "outgoing-range:", sockets_allowed(ports), err,
+	    errlen) &&
+	    set_number(ctx, "infra-cache-min-rtt:", CHK_MIN_RTT_MS, err,
 	    errlen) &&
 	    set_number(ctx, "msg-cache-size:", CHK_CACHE_BYTES, err, errlen) &&
 	    set_number(ctx, "rrset-cache-size:", 2 * CHK_CACHE_BYTES, err,
