@@ -34,12 +34,15 @@ parallels="1 100"
 bench_need nsd:nsd dig:bind9-dnsutils cc:gcc taskset:util-linux
 check=$prefix/bin/mxguard-check
 [ -x "$check" ] || { say "$check missing: run scripts/build"; failed=$((failed + 1)); finish; }
-mkdir -p "$prefix/bench"
 bench_placement
 placement="the checker on CPU 0; NSD and the relay on the last CPU (taskset), when there are two or more"
 
 # --- zones, NSD, the relay ------------------------------------------------
-cc -O2 -Wall -o "$prefix/bench/relay" "$top/bench/relay.c" -lpthread ||
+# Into the work directory, so that runs from two checkouts sharing a
+# prefix do not replace each other's binary.
+relay=$work/bin/relay
+mkdir -p "$work/bin"
+cc -O2 -Wall -o "$relay" "$top/bench/relay.c" -lpthread ||
     { say "building the relay failed"; failed=$((failed + 1)); finish; }
 mkdir -p "$work/zones"
 awk -v n="$n" -v w="$work/zones" 'BEGIN {
@@ -57,7 +60,7 @@ awk -v n="$n" -v w="$work/zones" 'BEGIN {
 seq 0 $((n - 1)) | sed 's/^/d/; s/$/.dom.test/' >"$work/domains"
 nsd_port=$(free_port) relay_port=$(free_port)
 nsd_start "$nsd_port" dom.test mail.test || { failed=$((failed + 1)); finish; }
-relay_pid=$($cpu_load "$prefix/bench/relay" -l "$relay_port" -u "$nsd_port" \
+relay_pid=$($cpu_load "$relay" -l "$relay_port" -u "$nsd_port" \
     -d "$delay" -t 1800 -q "$work/relay.log" -b) ||
     { say "relay did not start"; failed=$((failed + 1)); finish; }
 pids="$pids $relay_pid"
