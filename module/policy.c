@@ -392,6 +392,12 @@ render_record(struct mxg_text *t, const struct mxg_answer *ans,
 	mxg_text_str(t, record_action_word(dec, v));
 }
 
+const char *
+mxg_record_action_name(const struct mxg_decision *dec, size_t i)
+{
+	return i < dec->count ? record_action_word(dec, &dec->verdicts[i]) : "?";
+}
+
 char *
 mxg_decision_render(char *out, size_t outlen, const struct mxg_answer *ans,
     const struct mxg_decision *dec)

@@ -310,8 +310,8 @@ mxg_render_summary_sink(struct mxg_sink *s,
 /* ---- JSON --------------------------------------------------------- */
 
 /* A JSON string: quotes, backslashes and all controls escaped. */
-static void
-json_string(struct mxg_sink *s, const char *str)
+void
+mxg_render_json_string(struct mxg_sink *s, const char *str)
 {
 	const char *run = str;
 
@@ -332,12 +332,12 @@ json_string(struct mxg_sink *s, const char *str)
 	mxg_sink_str(s, "\"");
 }
 
-static void
-json_name(struct mxg_sink *s, const uint8_t *name)
+void
+mxg_render_json_name(struct mxg_sink *s, const uint8_t *name)
 {
 	char text[MXG_DNAME_TEXTLEN];
 
-	json_string(s, name_text(text, sizeof(text), name));
+	mxg_render_json_string(s, name_text(text, sizeof(text), name));
 }
 
 /* "key": n, for counters first..last of the snapshot. */
@@ -363,7 +363,7 @@ json_entry(struct mxg_sink *s, const struct mxg_dist_entry *e)
 	const char *sep = "";
 
 	mxg_sink_str(s, "{\"exchange\": ");
-	json_name(s, e->name);
+	mxg_render_json_name(s, e->name);
 	mxg_sink_printf(s, ", \"preference\": %u, \"records\": %u, "
 	    "\"addresses\": ", e->preference, e->records);
 	if (e->flags & MXG_DIST_ADDR_KNOWN)
@@ -382,9 +382,14 @@ json_entry(struct mxg_sink *s, const struct mxg_dist_entry *e)
 	mxg_sink_str(s, "]}");
 }
 
-static void
-json_distribution(struct mxg_sink *s, const struct mxg_distribution *d)
+void
+mxg_render_distribution_json(struct mxg_sink *s,
+    const struct mxg_distribution *d, bool one_line)
 {
+	/* The stats file puts one exchange a line; a JSON-lines record cannot. */
+	const char *first = one_line ? "" : "\n        ";
+	const char *next = one_line ? ", " : ",\n        ";
+	const char *end = one_line ? "]}" : "\n      ]}";
 	size_t i;
 
 	if (d == NULL) {
@@ -399,10 +404,10 @@ json_distribution(struct mxg_sink *s, const struct mxg_distribution *d)
 	    d->takeover ? "true" : "false", d->tiers, d->usable,
 	    d->malformed, d->overflow, d->omitted);
 	for (i = 0; i < d->count; i++) {
-		mxg_sink_str(s, i ? ",\n        " : "\n        ");
+		mxg_sink_str(s, i ? next : first);
 		json_entry(s, &d->entries[i]);
 	}
-	mxg_sink_str(s, d->count ? "\n      ]}" : "]}");
+	mxg_sink_str(s, d->count ? end : "]}");
 }
 
 static void
@@ -412,7 +417,7 @@ json_top(struct mxg_sink *s, const struct mxg_stats_top *t)
 	int k;
 
 	mxg_sink_str(s, "    {\"domain\": ");
-	json_name(s, t->owner);
+	mxg_render_json_name(s, t->owner);
 	mxg_sink_printf(s, ",\n      \"answers\": {\"resolved\": %llu, "
 	    "\"cache\": %llu},\n      \"faults\": {",
 	    (unsigned long long)d->resolved, (unsigned long long)d->cached);
@@ -427,7 +432,7 @@ json_top(struct mxg_sink *s, const struct mxg_stats_top *t)
 	    (unsigned long long)d->kept, (unsigned long long)d->changed,
 	    (unsigned long long)d->servfail, (long long)d->first_seen,
 	    (long long)d->last_seen);
-	json_distribution(s, t->distribution);
+	mxg_render_distribution_json(s, t->distribution, false);
 	mxg_sink_str(s, "}");
 }
 

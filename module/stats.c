@@ -385,8 +385,8 @@ apply(struct mxg_stats *st, struct entry *e, const struct update *u,
 }
 
 /* Which fleet-wide classes a domain falls in, from its latest answer. */
-static unsigned
-classify(const struct mxg_distribution *dist, unsigned faults)
+unsigned
+mxg_stats_classify(const struct mxg_distribution *dist, unsigned faults)
 {
 	unsigned classes = faults ? 1u << MXG_CLASS_FAULTS : 0;
 	bool backup = false;
@@ -491,7 +491,7 @@ mxg_stats_record(struct mxg_stats *st, struct mxg_stats_shard *sh,
 	u.owner = an->answer->owner;
 	u.hash = mxg_dname_hash(u.owner);
 	u.faults = an->decision->faults;
-	u.classes = classify(dist, u.faults);
+	u.classes = mxg_stats_classify(dist, u.faults);
 	u.action = an->decision->action;
 	u.decision = decision;
 	u.decision_until = decision_until;

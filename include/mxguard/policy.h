@@ -105,6 +105,12 @@ uint64_t mxg_decision_fingerprint(const struct mxg_answer *ans,
 const char *mxg_action_name(enum mxg_action action);
 
 /*
+ * What the decision does with record i, in the word its log line uses:
+ * "log", "strip", "rewrite", "servfail", "exempt" or "pass".
+ */
+const char *mxg_record_action_name(const struct mxg_decision *dec, size_t i);
+
+/*
  * One log line for the answer (the logger adds "mxguard: "), e.g.
  *   answer example.org changed; pref 10 exchange alias.example.org
  *   fault alias canonical real.example.org action rewrite

@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "mxguard/distribution.h"
 #include "mxguard/settings.h"
 #include "mxguard/stats.h"
 
@@ -67,6 +68,19 @@ size_t mxg_render_summary(const struct mxg_stats_snapshot *cur,
 size_t mxg_render_summary_sink(struct mxg_sink *s,
     const struct mxg_stats_snapshot *cur,
     const struct mxg_stats_snapshot *prev, size_t top_lines);
+
+/* A JSON string, quotes, backslashes and control characters escaped. */
+void mxg_render_json_string(struct mxg_sink *s, const char *str);
+/* A domain name as a JSON string: presentation form, then JSON escapes. */
+void mxg_render_json_name(struct mxg_sink *s, const uint8_t *name);
+
+/*
+ * One distribution as the "distribution" object of the JSON document
+ * (null when d is NULL); one_line keeps it on a single line, for tools
+ * that write one JSON object per line.
+ */
+void mxg_render_distribution_json(struct mxg_sink *s,
+    const struct mxg_distribution *d, bool one_line);
 
 /* The snapshot as one JSON document; false if the sink failed. */
 bool mxg_render_json(struct mxg_sink *s, const struct mxg_stats_snapshot *snap);

@@ -202,6 +202,13 @@ void mxg_stats_snapshot_release(struct mxg_stats_snapshot *snap);
 /* Answers of a domain: resolved + cached. */
 uint64_t mxg_domain_answers(const struct mxg_domain_stats *d);
 
+/*
+ * The classes (1 << enum mxg_stats_class) a domain falls in, from the
+ * distribution of its latest answer and that answer's fault bits.
+ */
+unsigned mxg_stats_classify(const struct mxg_distribution *dist,
+    unsigned faults);
+
 /* Short fixed names, as used in logs, JSON and Prometheus labels. */
 const char *mxg_stat_name(enum mxg_stat c);
 const char *mxg_stats_class_name(enum mxg_stats_class c);
