@@ -7,8 +7,13 @@
  * else controls.  mxg_dname_len() is the one gate: it checks a name
  * against its buffer, and every other function here may then trust it.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "mxguard/dname.h"
 
@@ -137,6 +142,66 @@ mxg_dname_hash(const uint8_t *name)
 		for (i = 0; i < len; i++)
 			hash = (hash ^ (uint8_t)(*name++ | 0x20)) * 16777619u;
 	}
+}
+
+/* ---- the keyed hash ----------------------------------------------- */
+
+void
+mxg_hash_key_set(struct mxg_hash_key *key, const uint8_t octets[24])
+{
+	uint64_t seed = mxg_load64(octets);
+
+	key->secret[0] = mxg_load64(octets + 8);
+	key->secret[1] = mxg_load64(octets + 16);
+	key->seed = seed ^ mxg_mum(seed ^ key->secret[0], key->secret[1]);
+}
+
+/* n octets from the kernel; false when it has none to give at once. */
+static bool
+kernel_random(uint8_t *out, size_t n)
+{
+	ssize_t got;
+	size_t done = 0;
+	int fd;
+
+	if (getrandom(out, n, GRND_NONBLOCK) == (ssize_t)n)
+		return true;
+	/* Older kernels, or seccomp filters that refuse the call. */
+	if ((fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC)) < 0)
+		return false;
+	while (done < n) {
+		got = read(fd, out + done, n - done);
+		if (got <= 0 && !(got < 0 && errno == EINTR))
+			break;
+		if (got > 0)
+			done += (size_t)got;
+	}
+	close(fd);
+	return done == n;
+}
+
+bool
+mxg_hash_key_random(struct mxg_hash_key *key)
+{
+	uint8_t octets[24];
+	bool strong = kernel_random(octets, sizeof(octets));
+
+	if (!strong) {
+		struct timespec ts;
+		uint64_t v[3], m = 0x9e3779b97f4a7c15ULL;
+		int i;
+
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		v[0] = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
+		v[1] = (uint64_t)ts.tv_nsec ^ ((uint64_t)ts.tv_sec << 30);
+		v[2] = (uint64_t)(uintptr_t)key ^ (uint64_t)(uintptr_t)&ts;
+		for (i = 0; i < 3; i++) {
+			m = mxg_mum(m ^ v[i], 0xe7037ed1a0b428dbULL);
+			memcpy(octets + 8 * i, &m, 8);
+		}
+	}
+	mxg_hash_key_set(key, octets);
+	return strong;
 }
 
 uint64_t

@@ -13,7 +13,9 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <endian.h>
 #include <stdint.h>
+#include <string.h>
 
 #define MXG_DNAME_MAXLEN	255	/* RFC 1035 §2.3.4, wire octets */
 #define MXG_LABEL_MAXLEN	63
@@ -62,6 +64,157 @@ bool mxg_dname_is_root(const uint8_t *name);
  * with bit 0x20 set), so equal names hash equally whatever their case.
  */
 uint32_t mxg_dname_hash(const uint8_t *name);
+
+/*
+ * The key of mxg_dname_hash_keyed(): drawn at random by whoever owns a
+ * table, at each start, so that names colliding in it cannot be made
+ * in advance.
+ */
+struct mxg_hash_key {
+	uint64_t seed;		/* mixed from the key, by mxg_hash_key_set() */
+	uint64_t secret[2];
+};
+
+/*
+ * Fill key from the kernel's randomness.  False when there is none to
+ * be had (early boot, no /dev/urandom): the key is then made from the
+ * time, the process and addresses, weaker but still not known in
+ * advance.
+ */
+bool mxg_hash_key_random(struct mxg_hash_key *key);
+
+/* Set key from 24 given octets (tests, and mxg_hash_key_random()). */
+void mxg_hash_key_set(struct mxg_hash_key *key, const uint8_t octets[24]);
+
+/*
+ * Eight octets with A-Z lowered, all at once: a byte gets 0x20 when it
+ * is at least 'A' and not above 'Z' (label lengths, below 64, never
+ * are).  No carry crosses a byte: each sum stays below 0x100.
+ */
+static inline uint64_t
+mxg_lower8(uint64_t m)
+{
+	const uint64_t high = 0x8080808080808080ULL;
+	uint64_t low7 = m & ~high;
+	uint64_t at_least_a = low7 + 0x3f3f3f3f3f3f3f3fULL;
+	uint64_t above_z = low7 + 0x2525252525252525ULL;
+
+	return m | (((at_least_a ^ above_z) & ~m & high) >> 2);
+}
+
+static inline uint64_t
+mxg_load64(const uint8_t *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return le64toh(v);
+}
+
+static inline uint64_t
+mxg_load32(const uint8_t *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return le32toh(v);
+}
+
+/* The 128-bit product of a and b, its halves folded together. */
+static inline uint64_t
+mxg_mum(uint64_t a, uint64_t b)
+{
+	unsigned __int128 r = (unsigned __int128)a * b;
+
+	return (uint64_t)r ^ (uint64_t)(r >> 64);
+}
+
+/*
+ * Keyed 64-bit hash of the len octets of a wire name at name (read as
+ * octets: the name need not be valid), case-insensitive: A-Z are
+ * lowered first, exactly as mxg_dname_equal() folds, so equal names
+ * hash equally whatever their case and no other names are folded
+ * together.  The octets carry the label lengths, and len is mixed in.
+ * Multiply-and-fold over 8-octet words (after wyhash): a few dozen
+ * instructions for a usual name, inline, as it runs on every MX cache
+ * hit.
+ */
+static inline __attribute__((always_inline)) uint64_t
+mxg_dname_hash_keyed(const struct mxg_hash_key *key, const uint8_t *name,
+    size_t len)
+{
+	const uint8_t *p = name;
+	uint64_t seed = key->seed, a, b;
+	unsigned __int128 r;
+	size_t left = len;
+
+	/* Overlapping loads cover every octet once or twice, none beyond. */
+	if (len <= 16) {
+		if (len >= 4) {
+			size_t q = (len >> 3) << 2;
+
+			a = (mxg_load32(p) << 32) | mxg_load32(p + q);
+			b = (mxg_load32(p + len - 4) << 32) |
+			    mxg_load32(p + len - 4 - q);
+		} else if (len > 0) {
+			a = ((uint64_t)p[0] << 16) |
+			    ((uint64_t)p[len >> 1] << 8) | p[len - 1];
+			b = 0;
+		} else
+			a = b = 0;
+	} else {
+		while (left > 16) {
+			seed = mxg_mum(mxg_lower8(mxg_load64(p)) ^
+			    key->secret[1], mxg_lower8(mxg_load64(p + 8)) ^ seed);
+			p += 16;
+			left -= 16;
+		}
+		a = mxg_load64(p + left - 16);
+		b = mxg_load64(p + left - 8);
+	}
+	a = mxg_lower8(a) ^ key->secret[1];
+	b = mxg_lower8(b) ^ seed;
+	r = (unsigned __int128)a * b;
+	return mxg_mum((uint64_t)r ^ key->secret[0] ^ len,
+	    (uint64_t)(r >> 64) ^ key->secret[1]);
+}
+
+/*
+ * The len octets at a and b are the same (exactly: no case folding).
+ * Inline, in words: for names compared on every cache hit.
+ */
+static inline bool
+mxg_octets_equal(const uint8_t *a, const uint8_t *b, size_t len)
+{
+	uint64_t x, y;
+	uint32_t u, v;
+
+	if (len >= 8) {
+		/* Whole words, then the last word, overlapping. */
+		for (; len > 8; len -= 8, a += 8, b += 8) {
+			memcpy(&x, a, 8);
+			memcpy(&y, b, 8);
+			if (x != y)
+				return false;
+		}
+		memcpy(&x, a + len - 8, 8);
+		memcpy(&y, b + len - 8, 8);
+		return x == y;
+	}
+	if (len >= 4) {
+		memcpy(&u, a, 4);
+		memcpy(&v, b, 4);
+		if (u != v)
+			return false;
+		memcpy(&u, a + len - 4, 4);
+		memcpy(&v, b + len - 4, 4);
+		return u == v;
+	}
+	for (; len > 0; len--)
+		if (*a++ != *b++)
+			return false;
+	return true;
+}
 
 /*
  * FNV-1a over the 8 octets of value, from MXG_FNV64_INIT: fingerprints

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * test_dname.c - unit tests of wire names and the log line builder:
- * every malformed shape is refused, comparisons ignore case, text
- * escapes whatever could forge a log line.
+ * every malformed shape is refused, comparisons ignore case, the keyed
+ * hash folds case exactly as equality does and depends on its key and
+ * every octet, text escapes whatever could forge a log line.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -107,6 +108,174 @@ test_rfc4343_case_insensitive_equal(void **state)
 	assert_false(mxg_dname_equal(a, b));
 	wire(b, "mx1.example");
 	assert_false(mxg_dname_equal(a, b));
+}
+
+/* Two fixed keys, for hashes that tests can compare. */
+static void
+test_keys(struct mxg_hash_key *k1, struct mxg_hash_key *k2)
+{
+	static const uint8_t o1[24] = "0123456789abcdefghijklmn";
+	static const uint8_t o2[24] = "nmlkjihgfedcba9876543210";
+
+	mxg_hash_key_set(k1, o1);
+	mxg_hash_key_set(k2, o2);
+}
+
+/*
+ * A name of len octets (1..MXG_DNAME_MAXLEN) in out, lowercase letters
+ * and digits in labels of up to 9, as the keyed hash reads it.
+ */
+static void
+octets_name(uint8_t *out, size_t len)
+{
+	size_t pos = 0, lab;
+
+	while (pos + 1 < len) {
+		lab = len - pos - 2 < 9 ? len - pos - 2 : 9;
+		out[pos++] = (uint8_t)lab;
+		for (size_t i = 0; i < lab; i++, pos++)
+			out[pos] = (uint8_t)("abcdefghij0123456789"[(pos * 7) % 20]);
+		if (lab == 0)
+			break;
+	}
+	while (pos < len)
+		out[pos++] = 0;
+}
+
+/*
+ * Case-insensitive equal names hash equally: every letter, upper or
+ * lower, at every offset of names of every length up to 40 (all the
+ * hash's paths: under 4 octets, 4 to 16, and past 16 in words).
+ */
+static void
+test_dname_hash_keyed_folds_case(void **state)
+{
+	struct mxg_hash_key k1, k2;
+	uint8_t a[64], b[64];
+	size_t len, at;
+	int c;
+
+	(void)state;
+	test_keys(&k1, &k2);
+	for (len = 1; len <= 40; len++) {
+		octets_name(a, len);
+		for (at = 0; at < len; at++) {
+			if (a[at] < 'a' || a[at] > 'z')
+				continue;
+			for (c = 'A'; c <= 'Z'; c++) {
+				memcpy(b, a, len);
+				b[at] = (uint8_t)c;
+				a[at] = (uint8_t)(c + 32);
+				assert_true(mxg_dname_hash_keyed(&k1, a, len) ==
+				    mxg_dname_hash_keyed(&k1, b, len));
+			}
+		}
+	}
+	/* The names of test_rfc4343_case_insensitive_equal, whole. */
+	len = wire(a, "MX1.Example.ORG");
+	assert_int_equal(wire(b, "mx1.example.org."), len);
+	assert_true(mxg_dname_hash_keyed(&k1, a, len) ==
+	    mxg_dname_hash_keyed(&k1, b, len));
+	assert_true(mxg_dname_hash_keyed(&k2, a, len) ==
+	    mxg_dname_hash_keyed(&k2, b, len));
+}
+
+/*
+ * Only A-Z fold: octets that differ in bit 0x20 and are not letters
+ * ('[' and '{', '@' and '`', a label length of 1 and '!') stay apart,
+ * and so does every other change of any one octet, at every length:
+ * no octet is left unread.
+ */
+static void
+test_dname_hash_keyed_reads_every_octet(void **state)
+{
+	static const uint8_t pairs[][2] = {
+		{ '[', '{' }, { '@', '`' }, { ']', '}' }, { '^', '~' },
+		{ 1, '!' }, { 0, ' ' }
+	};
+	struct mxg_hash_key k1, k2;
+	uint8_t a[MXG_DNAME_MAXLEN], b[MXG_DNAME_MAXLEN];
+	uint64_t h;
+	size_t len, at, p;
+
+	(void)state;
+	test_keys(&k1, &k2);
+	for (len = 1; len <= MXG_DNAME_MAXLEN; len++) {
+		octets_name(a, len);
+		h = mxg_dname_hash_keyed(&k1, a, len);
+		for (at = 0; at < len; at++) {
+			uint64_t h0;
+
+			memcpy(b, a, len);
+			b[at] ^= 0x01;
+			assert_true(mxg_dname_hash_keyed(&k1, b, len) != h);
+			for (p = 0; p < sizeof(pairs) / sizeof(pairs[0]); p++) {
+				b[at] = pairs[p][0];
+				h0 = mxg_dname_hash_keyed(&k1, b, len);
+				b[at] = pairs[p][1];
+				assert_true(mxg_dname_hash_keyed(&k1, b, len) != h0);
+			}
+		}
+		/* The length is mixed in: a longer buffer, one more zero. */
+		if (len < MXG_DNAME_MAXLEN) {
+			memcpy(b, a, len);
+			b[len] = 0;
+			assert_true(mxg_dname_hash_keyed(&k1, b, len + 1) != h);
+		}
+	}
+}
+
+/* Another key, other hashes: for names on each of the hash's paths. */
+static void
+test_dname_hash_keyed_by_key(void **state)
+{
+	static const size_t lens[] = { 1, 2, 3, 4, 7, 8, 15, 16, 17, 31, 32,
+	    33, 100, 255 };
+	struct mxg_hash_key k1, k2, r1, r2;
+	uint8_t a[MXG_DNAME_MAXLEN];
+	size_t i;
+
+	(void)state;
+	test_keys(&k1, &k2);
+	for (i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+		octets_name(a, lens[i]);
+		assert_true(mxg_dname_hash_keyed(&k1, a, lens[i]) !=
+		    mxg_dname_hash_keyed(&k2, a, lens[i]));
+		/* The same key, the same hash. */
+		assert_true(mxg_dname_hash_keyed(&k1, a, lens[i]) ==
+		    mxg_dname_hash_keyed(&k1, a, lens[i]));
+	}
+	/* Random keys differ from start to start, and so do the hashes. */
+	assert_true(mxg_hash_key_random(&r1));
+	assert_true(mxg_hash_key_random(&r2));
+	assert_memory_not_equal(&r1, &r2, sizeof(r1));
+	octets_name(a, 15);
+	assert_true(mxg_dname_hash_keyed(&r1, a, 15) !=
+	    mxg_dname_hash_keyed(&r2, a, 15));
+}
+
+/* Exact equality of octets, in words: every length, every position. */
+static void
+test_octets_equal(void **state)
+{
+	uint8_t a[64], b[64];
+	size_t len, at;
+
+	(void)state;
+	memset(a, 0, sizeof(a));
+	for (len = 0; len <= 40; len++) {
+		octets_name(a, len ? len : 1);
+		memcpy(b, a, sizeof(a));
+		assert_true(mxg_octets_equal(a, b, len));
+		for (at = 0; at < len; at++) {
+			b[at] ^= 0x20;		/* case is a difference here */
+			assert_false(mxg_octets_equal(a, b, len));
+			b[at] ^= 0x20;
+		}
+		/* Octets past len do not count. */
+		b[len] ^= 0xff;
+		assert_true(mxg_octets_equal(a, b, len));
+	}
 }
 
 static void
@@ -246,6 +415,10 @@ main(void)
 		cmocka_unit_test(test_rfc1035_4_1_4_compression_pointer_refused),
 		cmocka_unit_test(test_rfc1035_2_3_4_name_over_255),
 		cmocka_unit_test(test_rfc4343_case_insensitive_equal),
+		cmocka_unit_test(test_dname_hash_keyed_folds_case),
+		cmocka_unit_test(test_dname_hash_keyed_reads_every_octet),
+		cmocka_unit_test(test_dname_hash_keyed_by_key),
+		cmocka_unit_test(test_octets_equal),
 		cmocka_unit_test(test_dname_subdomain_and_labels),
 		cmocka_unit_test(test_dname_order_is_left_to_right),
 		cmocka_unit_test(test_dname_from_text_escapes_and_errors),
