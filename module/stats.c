@@ -7,7 +7,25 @@
  * doubly linked LRU list, newest first: lookup, update, insert and
  * eviction are O(1).  The bucket array is sized once for the bound, so
  * it never rehashes under the lock, and the top-N walk can visit it in
- * slices, letting updates in between.
+ * slices, letting updates in between.  Names are hashed with a keyed
+ * 64-bit hash, the key drawn at each start.
+ *
+ * Cache hits, the hot path, do not take the lock: each worker thread
+ * counts them in a table of its own (struct hit_table), by the owner's
+ * keyed hash, and the counts are folded into the domain table under the
+ * lock by whoever needs them exact: a snapshot, a lookup, an eviction
+ * (whose victim may have hits pending, so is more recent than it
+ * looks), an insertion (hits from before a domain was tracked are not
+ * its own, as they would not have been counted either), and the owning
+ * thread itself when its table fills up.
+ *
+ * A hit table's slots are written by their thread only, without atomic
+ * read-modify-write: a slot's hash is set once (release, after its
+ * first count) and its count only grows.  Folding reads them and keeps
+ * what it has taken in the slot's `folded`, under the lock, so a hit is
+ * taken exactly once, whenever the fold runs.  Only the owning thread
+ * empties its table, and only under the lock: no fold reads it then,
+ * and the owner writes nothing else meanwhile.
  */
 #include <pthread.h>
 #include <stdatomic.h>
@@ -21,9 +39,34 @@
 /* Buckets walked per lock hold when looking for the top domains. */
 #define WALK_SLICE	1024
 
+/*
+ * A thread's hit table: slots, how many may be taken before the table
+ * is folded and emptied (three quarters, so probes stay short), and the
+ * longest probe.
+ */
+#define HIT_SLOTS	MXG_STATS_HIT_SLOTS
+#define HIT_FILL	(HIT_SLOTS * 3 / 4)
+#define HIT_PROBES	16
+/* Domains with pending hits one eviction may put back as recent. */
+#define RESCUES_MAX	64
+
+struct hit_slot {
+	_Atomic uint64_t hash;		/* owner's keyed hash; 0: free */
+	_Atomic uint64_t count;		/* hits since the slot was taken */
+	_Atomic time_t last;		/* second of the latest of them */
+	uint64_t folded;		/* of count, folded: under the lock */
+};
+
+struct hit_table {
+	struct hit_slot slot[HIT_SLOTS];
+	size_t used;			/* slots taken: owner only */
+	char pad[CACHE_LINE - sizeof(size_t)];
+};
+
 struct shard_counters {
 	atomic_uint_least64_t counter[MXG_STAT_COUNT];
 	bool shared;		/* the overflow shard: any thread writes it */
+	struct hit_table *hits;	/* NULL for the overflow shard */
 };
 
 /* Rounded up to whole cache lines, so two shards never share one. */
@@ -45,7 +88,7 @@ struct mxg_stats_dist {
 struct entry {
 	struct entry *chain;		/* next in the bucket */
 	struct entry *newer, *older;	/* LRU list */
-	uint32_t hash;
+	uint64_t hash;			/* keyed: owner_hash() */
 	unsigned classes;		/* 1 << enum mxg_stats_class */
 	size_t bytes;			/* this allocation */
 	struct mxg_domain_stats d;
@@ -72,12 +115,25 @@ struct mxg_stats {
 	time_t started;
 	size_t threads;
 	struct mxg_stats_shard *shards;	/* threads + 1: the last is shared */
+	struct hit_table *hits;		/* threads: one per worker shard */
+	void *hits_block;		/* their allocation */
+	struct mxg_hash_key key;
+	uint64_t serial;		/* unique in the process */
 };
+
+/* Numbers the statistics made, so a thread's memo names exactly one. */
+static atomic_uint_least64_t serials;
+
+/* The calling thread's shard, and of which statistics. */
+static _Thread_local struct {
+	uint64_t serial;
+	struct mxg_stats_shard *shard;
+} mine;
 
 /* What one policed answer changes in its domain's entry. */
 struct update {
 	const uint8_t *owner;
-	uint32_t hash;
+	uint64_t hash;
 	unsigned faults;
 	unsigned classes;
 	enum mxg_action action;
@@ -107,6 +163,35 @@ mxg_stats_add(struct mxg_stats_shard *sh, enum mxg_stat c, uint64_t n)
 	/* Only this thread writes: load and store, no locked add. */
 	atomic_store_explicit(v, atomic_load_explicit(v,
 	    memory_order_relaxed) + n, memory_order_relaxed);
+}
+
+/* The keyed hash of an owner name of len octets; never 0 (a free slot). */
+static inline __attribute__((always_inline)) uint64_t
+owner_hash(const struct mxg_stats *st, const uint8_t *owner, size_t len)
+{
+	uint64_t h = mxg_dname_hash_keyed(&st->key, owner, len);
+
+	return h + (h == 0);
+}
+
+struct mxg_stats_shard *
+mxg_stats_thread_shard(const struct mxg_stats *st)
+{
+	return mine.serial == st->serial ? mine.shard : NULL;
+}
+
+void
+mxg_stats_set_thread_shard(const struct mxg_stats *st,
+    struct mxg_stats_shard *sh)
+{
+	mine.serial = st->serial;
+	mine.shard = sh;
+}
+
+size_t
+mxg_stats_shard_hits_used(const struct mxg_stats_shard *sh)
+{
+	return sh->c.hits ? sh->c.hits->used : 0;
 }
 
 static void
@@ -161,8 +246,8 @@ mxg_stats_new(size_t threads, unsigned long max_domains,
     unsigned long max_bytes, time_t now)
 {
 	struct mxg_stats *st;
-	size_t nbuckets = 1;
-	void *shards;
+	size_t nbuckets = 1, t;
+	void *shards, *hits;
 
 	if (threads == 0 || max_domains < MXG_STATS_MAX_DOMAINS_MIN ||
 	    max_domains > MXG_STATS_MAX_DOMAINS_MAX ||
@@ -182,16 +267,35 @@ mxg_stats_new(size_t threads, unsigned long max_domains,
 		free(st);
 		return NULL;
 	}
+	/* calloc: a big zeroed block comes mapped lazily, not written. */
+	if ((hits = calloc(1, threads * sizeof(struct hit_table) +
+	    CACHE_LINE)) == NULL) {
+		free(shards);
+		free(st->buckets);
+		free(st);
+		return NULL;
+	}
 	memset(shards, 0, (threads + 1) * sizeof(struct mxg_stats_shard));
 	st->shards = shards;
+	st->hits_block = hits;
+	/* Each table on cache lines of its own, as the shards are. */
+	st->hits = (struct hit_table *)(((uintptr_t)hits + CACHE_LINE - 1) &
+	    ~(uintptr_t)(CACHE_LINE - 1));
+	for (t = 0; t < threads; t++)
+		st->shards[t].c.hits = &st->hits[t];
 	st->shards[threads].c.shared = true;
+	/* Without the kernel's randomness the key is weaker, not absent. */
+	(void)mxg_hash_key_random(&st->key);
+	st->serial = atomic_fetch_add_explicit(&serials, 1,
+	    memory_order_relaxed) + 1;
 	st->threads = threads;
 	st->mask = nbuckets - 1;
 	st->max = max_domains;
 	st->max_bytes = max_bytes;
 	st->started = now;
 	st->fixed_bytes = sizeof(*st) + nbuckets * sizeof(*st->buckets) +
-	    (threads + 1) * sizeof(struct mxg_stats_shard);
+	    (threads + 1) * sizeof(struct mxg_stats_shard) +
+	    threads * sizeof(struct hit_table) + CACHE_LINE;
 	pthread_mutex_init(&st->lock, NULL);
 	return st;
 }
@@ -211,6 +315,7 @@ mxg_stats_free(struct mxg_stats *st)
 	pthread_mutex_destroy(&st->lock);
 	free(st->buckets);
 	free(st->shards);
+	free(st->hits_block);
 	free(st);
 }
 
@@ -226,12 +331,28 @@ mxg_stats_memory(struct mxg_stats *st)
 }
 
 static struct entry *
-find(const struct mxg_stats *st, uint32_t hash, const uint8_t *owner)
+find(const struct mxg_stats *st, uint64_t hash, const uint8_t *owner)
 {
 	struct entry *e;
 
 	for (e = st->buckets[hash & st->mask]; e != NULL; e = e->chain)
 		if (e->hash == hash && mxg_dname_equal(e->owner, owner))
+			return e;
+	return NULL;
+}
+
+/*
+ * By the keyed hash alone, as cache hits are counted: two names of one
+ * 64-bit hash under a key drawn at start are left to chance, and the
+ * chance is too small to matter.
+ */
+static struct entry *
+find_hash(const struct mxg_stats *st, uint64_t hash)
+{
+	struct entry *e;
+
+	for (e = st->buckets[hash & st->mask]; e != NULL; e = e->chain)
+		if (e->hash == hash)
 			return e;
 	return NULL;
 }
@@ -268,6 +389,171 @@ lru_touch(struct mxg_stats *st, struct entry *e)
 		return;
 	lru_unlink(st, e);
 	lru_push(st, e);
+}
+
+/*
+ * Second place, behind the newest: for a domain that turns out to be
+ * recent while room is made for the newest, which stays first.
+ */
+static void
+lru_second(struct mxg_stats *st, struct entry *e)
+{
+	struct entry *first = st->newest;
+
+	if (first == e || first->older == e)
+		return;
+	lru_unlink(st, e);
+	e->newer = first;
+	e->older = first->older;
+	if (first->older != NULL)
+		first->older->newer = e;
+	else
+		st->oldest = e;
+	first->older = e;
+}
+
+/* ---- cache hits ---------------------------------------------------- */
+
+/* Under the lock: n cache hits of e, the latest in second last. */
+static void
+credit(struct mxg_stats *st, struct entry *e, uint64_t n, time_t last)
+{
+	e->d.cached += n;
+	/*
+	 * Recency to the second is enough for eviction, and relinking
+	 * writes to two neighbours' cache lines: at most once a second.
+	 */
+	if (e->d.last_seen < last) {
+		e->d.last_seen = last;
+		lru_touch(st, e);
+	}
+}
+
+/*
+ * The calling thread counts one hit of hash in its own table; false
+ * when the table has no room for a new name (nor a short probe to it).
+ */
+static inline bool
+hit_count(struct hit_table *t, uint64_t hash, time_t now)
+{
+	size_t i = (size_t)hash & (HIT_SLOTS - 1), n;
+
+	for (n = 0; n < HIT_PROBES; n++, i = (i + 1) & (HIT_SLOTS - 1)) {
+		struct hit_slot *s = &t->slot[i];
+		uint64_t h = atomic_load_explicit(&s->hash,
+		    memory_order_relaxed);
+
+		if (h == hash) {
+			/* last before count: a fold that sees the count sees it. */
+			atomic_store_explicit(&s->last, now,
+			    memory_order_relaxed);
+			atomic_store_explicit(&s->count, atomic_load_explicit(
+			    &s->count, memory_order_relaxed) + 1,
+			    memory_order_release);
+			return true;
+		}
+		if (h == 0) {
+			if (t->used >= HIT_FILL)
+				return false;
+			t->used++;
+			atomic_store_explicit(&s->last, now,
+			    memory_order_relaxed);
+			atomic_store_explicit(&s->count, 1,
+			    memory_order_relaxed);
+			/* Published last: a fold that sees it sees its count. */
+			atomic_store_explicit(&s->hash, hash,
+			    memory_order_release);
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Under the lock: what slot s counted since it was last taken. */
+static uint64_t
+take_slot(struct hit_slot *s, time_t *last)
+{
+	uint64_t c = atomic_load_explicit(&s->count, memory_order_acquire);
+	uint64_t n = c - s->folded;
+
+	s->folded = c;
+	*last = atomic_load_explicit(&s->last, memory_order_relaxed);
+	return n;
+}
+
+/*
+ * Under the lock: fold a thread's hit table into the domain table.
+ * empty: also free every slot, which only the table's thread may ask.
+ * Hits of a domain the table does not track are dropped, as they are
+ * when counted under the lock.
+ */
+static void
+fold_table(struct mxg_stats *st, struct hit_table *t, bool empty)
+{
+	size_t i;
+
+	for (i = 0; i < HIT_SLOTS; i++) {
+		struct hit_slot *s = &t->slot[i];
+		uint64_t hash = atomic_load_explicit(&s->hash,
+		    memory_order_acquire), n;
+		struct entry *e;
+		time_t last;
+
+		if (hash == 0)
+			continue;
+		if ((n = take_slot(s, &last)) != 0 &&
+		    (e = find_hash(st, hash)) != NULL)
+			credit(st, e, n, last);
+		if (empty) {
+			atomic_store_explicit(&s->hash, 0, memory_order_relaxed);
+			atomic_store_explicit(&s->count, 0,
+			    memory_order_relaxed);
+			s->folded = 0;
+		}
+	}
+	if (empty)
+		t->used = 0;
+}
+
+/* The slot of hash in t, probed as its thread does; NULL if none. */
+static struct hit_slot *
+find_slot(struct hit_table *t, uint64_t hash)
+{
+	size_t i = (size_t)hash & (HIT_SLOTS - 1), n;
+
+	for (n = 0; n < HIT_PROBES; n++, i = (i + 1) & (HIT_SLOTS - 1)) {
+		uint64_t h = atomic_load_explicit(&t->slot[i].hash,
+		    memory_order_acquire);
+
+		if (h == hash)
+			return &t->slot[i];
+		if (h == 0)
+			return NULL;
+	}
+	return NULL;
+}
+
+/*
+ * Under the lock: take the hits of hash pending in every thread's
+ * table; *last is raised to the latest of them.
+ */
+static uint64_t
+take_pending(struct mxg_stats *st, uint64_t hash, time_t *last)
+{
+	uint64_t n = 0, got;
+	size_t i;
+	time_t l;
+
+	for (i = 0; i < st->threads; i++) {
+		struct hit_slot *s = find_slot(&st->hits[i], hash);
+
+		if (s != NULL && (got = take_slot(s, &l)) != 0) {
+			n += got;
+			if (l > *last)
+				*last = l;
+		}
+	}
+	return n;
 }
 
 static void
@@ -307,9 +593,30 @@ static struct entry *
 make_room(struct mxg_stats *st)
 {
 	struct entry *evicted = NULL, *e;
+	unsigned rescues = 0;
 
 	while (st->count > 1 &&
 	    (st->count > st->max || st->bytes > st->max_bytes)) {
+		/*
+		 * Hits pending in the threads' tables make the oldest more
+		 * recent than its place says, as a hit counted under the
+		 * lock would have: count them and look at the next.  Bounded,
+		 * as threads may go on counting meanwhile.
+		 */
+		if (rescues < RESCUES_MAX) {
+			time_t last = 0;
+			uint64_t n;
+
+			e = st->oldest;
+			if ((n = take_pending(st, e->hash, &last)) != 0) {
+				e->d.cached += n;
+				if (e->d.last_seen < last)
+					e->d.last_seen = last;
+				lru_second(st, e);
+				rescues++;
+				continue;
+			}
+		}
 		e = evict_oldest(st);
 		e->chain = evicted;
 		evicted = e;
@@ -489,7 +796,8 @@ mxg_stats_record(struct mxg_stats *st, struct mxg_stats_shard *sh,
 
 	count_answer(sh, an->decision);
 	u.owner = an->answer->owner;
-	u.hash = mxg_dname_hash(u.owner);
+	u.hash = owner_hash(st, u.owner,
+	    mxg_dname_len(u.owner, MXG_DNAME_MAXLEN));
 	u.faults = an->decision->faults;
 	u.classes = mxg_stats_classify(dist, u.faults);
 	u.action = an->decision->action;
@@ -508,9 +816,13 @@ mxg_stats_record(struct mxg_stats *st, struct mxg_stats_shard *sh,
 	}
 	pthread_mutex_lock(&st->lock);
 	if ((e = find(st, u.hash, u.owner)) == NULL) {
+		time_t ignored = 0;
+
 		insert(st, spare);
 		e = spare;
 		spare = NULL;
+		/* Hits from before it was tracked are not counted. */
+		(void)take_pending(st, u.hash, &ignored);
 	}
 	/* Another thread may have recorded this very change meanwhile. */
 	if (e->dist == NULL || !mxg_distribution_equal(e->dist->dist, dist)) {
@@ -532,41 +844,79 @@ mxg_stats_record(struct mxg_stats *st, struct mxg_stats_shard *sh,
 	return found;
 }
 
+/*
+ * The overflow shard, or a full table: fold the table and empty it,
+ * and count this hit under the lock.  Out of line, so that the fast
+ * path saves no registers for it.
+ */
+static __attribute__((noinline)) void
+cache_hit_locked(struct mxg_stats *st, struct hit_table *t, uint64_t hash,
+    time_t now)
+{
+	struct entry *e;
+
+	pthread_mutex_lock(&st->lock);
+	if (t != NULL)
+		fold_table(st, t, true);
+	if ((e = find_hash(st, hash)) != NULL)
+		credit(st, e, 1, now);
+	pthread_mutex_unlock(&st->lock);
+}
+
+/* The hit path of both entries, inline in each. */
+static inline __attribute__((always_inline)) void
+cache_hit(struct mxg_stats *st, struct mxg_stats_shard *sh,
+    const uint8_t *owner, size_t owner_len, time_t now)
+{
+	struct hit_table *t = sh->c.hits;
+	uint64_t hash;
+
+	mxg_stats_add(sh, MXG_STAT_ANSWERS_CACHED, 1);
+	/*
+	 * Hashed as owner_len octets, never walked label by label: the
+	 * length is all there is to check.  A malformed name hashes to
+	 * nothing the table tracks.
+	 */
+	if (owner_len == 0 || owner_len > MXG_DNAME_MAXLEN)
+		return;
+	hash = owner_hash(st, owner, owner_len);
+	if (t == NULL || !hit_count(t, hash, now))
+		cache_hit_locked(st, t, hash, now);
+}
+
 void
 mxg_stats_cache_hit(struct mxg_stats *st, struct mxg_stats_shard *sh,
     const uint8_t *owner, size_t owner_len, time_t now)
 {
-	uint32_t hash;
-	struct entry *e;
+	cache_hit(st, sh, owner, owner_len, now);
+}
 
-	mxg_stats_add(sh, MXG_STAT_ANSWERS_CACHED, 1);
-	if (mxg_dname_len(owner, owner_len) == 0)
-		return;
-	hash = mxg_dname_hash(owner);
-	pthread_mutex_lock(&st->lock);
-	if ((e = find(st, hash, owner)) != NULL) {
-		e->d.cached++;
-		/*
-		 * Recency to the second is enough for eviction, and relinking
-		 * writes to two neighbours' cache lines: do it once a second.
-		 */
-		if (e->d.last_seen != now) {
-			e->d.last_seen = now;
-			lru_touch(st, e);
-		}
-	}
-	pthread_mutex_unlock(&st->lock);
+bool
+mxg_stats_cache_hit_here(struct mxg_stats *st, const uint8_t *owner,
+    size_t owner_len, time_t now)
+{
+	if (mine.serial != st->serial)
+		return false;
+	cache_hit(st, mine.shard, owner, owner_len, now);
+	return true;
 }
 
 bool
 mxg_stats_lookup(struct mxg_stats *st, const uint8_t *owner,
     struct mxg_domain_stats *out)
 {
+	uint64_t hash = owner_hash(st, owner,
+	    mxg_dname_len(owner, MXG_DNAME_MAXLEN)), n;
 	struct entry *e;
 
 	pthread_mutex_lock(&st->lock);
-	if ((e = find(st, mxg_dname_hash(owner), owner)) != NULL)
+	if ((e = find(st, hash, owner)) != NULL) {
+		time_t last = 0;
+
+		if ((n = take_pending(st, hash, &last)) != 0)
+			credit(st, e, n, last);
 		*out = e->d;
+	}
 	pthread_mutex_unlock(&st->lock);
 	return e != NULL;
 }
@@ -625,7 +975,8 @@ hold_top(struct mxg_stats *st, struct mxg_stats_snapshot *snap)
 	pthread_mutex_lock(&st->lock);
 	for (i = 0; i < snap->top_count; i++) {
 		struct mxg_stats_top *t = &snap->top[i];
-		struct entry *e = find(st, mxg_dname_hash(t->owner), t->owner);
+		struct entry *e = find(st, owner_hash(st, t->owner,
+		    mxg_dname_len(t->owner, MXG_DNAME_MAXLEN)), t->owner);
 
 		if (e == NULL)
 			continue;
@@ -652,6 +1003,12 @@ mxg_stats_snapshot(struct mxg_stats *st, struct mxg_stats_snapshot *snap,
 	snap->started = st->started;
 	snap->taken = now;
 	snap->domains_max = st->max;
+	/* The threads' hits into the table first, one lock hold each. */
+	for (b = 0; b < st->threads; b++) {
+		pthread_mutex_lock(&st->lock);
+		fold_table(st, &st->hits[b], false);
+		pthread_mutex_unlock(&st->lock);
+	}
 	merge_shards(st, snap->counter);
 	if (top_n > MXG_STATS_TOP_MAX)
 		top_n = MXG_STATS_TOP_MAX;

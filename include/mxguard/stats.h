@@ -21,7 +21,16 @@
  *   an LRU relink.  Nothing is allocated, freed, logged or rendered
  *   under the lock: a new entry or a new distribution is built before,
  *   an evicted one freed after.  When full, the least recently seen
- *   domain is evicted (and counted).
+ *   domain is evicted (and counted).  Names are hashed with a keyed
+ *   hash, the key drawn at random by mxg_stats_new().
+ *
+ * - Cache hits, one per MX answer served from Unbound's cache, take no
+ *   lock: a worker shard counts them per domain in a small table of its
+ *   own (MXG_STATS_HIT_SLOTS names, by keyed hash), folded into the
+ *   domain table under the lock whenever the counts must be exact: a
+ *   snapshot, a lookup, the eviction of a domain with hits pending, and
+ *   when the thread's table is full (that hit is then counted under the
+ *   lock).  No hit is lost or counted twice.
  *
  * Fleet-wide aggregates (single exchange, load balanced, backup, null
  * MX, faults) are kept up to date on every change, so a snapshot costs
@@ -86,6 +95,9 @@ enum mxg_stats_class {
  * a few KiB, whatever the size of its MX set.
  */
 #define MXG_STATS_DIST_ENTRIES	16
+
+/* Names a worker shard counts cache hits of between two folds. */
+#define MXG_STATS_HIT_SLOTS	256
 
 /* Counters of one worker thread.  Opaque beyond mxg_stats_add(). */
 struct mxg_stats_shard;
@@ -175,15 +187,44 @@ unsigned mxg_stats_record(struct mxg_stats *st, struct mxg_stats_shard *sh,
 
 /*
  * Count one answer served from the message cache: the shard's counter,
- * and the domain's, if the table has it (never inserts).  owner is the
- * query name in wire format, owner_len octets (any case).
+ * and the domain's, if the table tracks it when the hit is folded in
+ * (never inserts; hits from before the domain was inserted are not
+ * its).  owner is the query name in wire format, owner_len octets (any
+ * case).  From the thread that owns the shard; without a lock unless
+ * the shard is the overflow one or its table of names is full.
  */
 void mxg_stats_cache_hit(struct mxg_stats *st, struct mxg_stats_shard *sh,
     const uint8_t *owner, size_t owner_len, time_t now);
 
-/* The domain's entry copied into out; false if it is not tracked. */
+/*
+ * The shard the calling thread counts cache hits of st in, remembered
+ * per thread, so that it is found without a search: NULL until the
+ * thread set it.  A memo of statistics freed since is never returned,
+ * even if new ones come at the same address.
+ */
+struct mxg_stats_shard *mxg_stats_thread_shard(const struct mxg_stats *st);
+void mxg_stats_set_thread_shard(const struct mxg_stats *st,
+    struct mxg_stats_shard *sh);
+
+/*
+ * mxg_stats_cache_hit() in mxg_stats_thread_shard(st); false, with
+ * nothing counted, when the calling thread has set none.
+ */
+bool mxg_stats_cache_hit_here(struct mxg_stats *st, const uint8_t *owner,
+    size_t owner_len, time_t now);
+
+/*
+ * The domain's entry copied into out, with every hit counted so far;
+ * false if it is not tracked.
+ */
 bool mxg_stats_lookup(struct mxg_stats *st, const uint8_t *owner,
     struct mxg_domain_stats *out);
+
+/*
+ * Names in the shard's table of cache hits (0 for the overflow shard):
+ * for tests and diagnostics, read by the shard's thread.
+ */
+size_t mxg_stats_shard_hits_used(const struct mxg_stats_shard *sh);
 
 /*
  * Take a snapshot: shards summed, aggregates, and the top_n (at most

@@ -4,7 +4,10 @@
  * merge, what one policed answer and one cache hit count, the
  * new/changed distribution signal, LRU eviction order and count, the
  * fleet-wide aggregates, the top domains, the bounds, memory
- * accounting, and two threads updating at once with exact totals.
+ * accounting, cache hits counted in per-thread tables and folded in
+ * exactly (full tables, two shards, eviction with hits pending, folds
+ * racing the counting threads), the thread's shard memo, and two
+ * threads updating at once with exact totals.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <cmocka.h>
 
 #include "mxguard/dname.h"
@@ -487,6 +491,384 @@ test_memory_bound(void **state)
 	free(big);
 }
 
+/* ---- cache hits counted per thread -------------------------------- */
+
+/* One hit of domain, in shard s. */
+static void
+hit_in(struct mxg_stats_shard *s, const char *domain, time_t now)
+{
+	uint8_t wire[MXG_DNAME_MAXLEN];
+	size_t len = mxg_dname_from_text(wire, domain);
+
+	assert_true(len > 0);
+	mxg_stats_cache_hit(st, s, wire, len, now);
+}
+
+/* The domain's cache hits, as a lookup finds them; it must be tracked. */
+static uint64_t
+cached_of(const char *domain)
+{
+	struct mxg_domain_stats d;
+
+	assert_true(tracked(domain, &d));
+	return d.cached;
+}
+
+static void
+domain_name(char *out, size_t size, const char *prefix, size_t i)
+{
+	snprintf(out, size, "%s%zu.example", prefix, i);
+}
+
+/*
+ * Hits go to the thread's table, without the lock, and reach the
+ * domains exactly: at a snapshot, at a lookup, once each, however
+ * often the counts are folded.
+ */
+static void
+test_hits_exact_after_fold(void **state)
+{
+	struct mxg_stats_snapshot snap;
+	char name[64];
+	uint64_t total = 0;
+	size_t i, k;
+
+	(void)state;
+	new_table(1, 100);
+	for (i = 0; i < 50; i++) {
+		domain_name(name, sizeof(name), "d", i);
+		record(name, single, 1);
+	}
+	for (i = 0; i < 50; i++) {
+		domain_name(name, sizeof(name), "d", i);
+		for (k = 0; k <= i; k++, total++)
+			hit_in(sh, name, 2);
+	}
+	/* Counted in the thread's table, one name a slot. */
+	assert_int_equal(mxg_stats_shard_hits_used(sh), 50);
+	snapshot(&snap, 3);
+	assert_int_equal(snap.counter[MXG_STAT_ANSWERS_CACHED], total);
+	assert_int_equal(snap.top_count, 3);
+	assert_int_equal(snap.top[0].domain.cached, 50);
+	assert_int_equal(snap.top[0].domain.last_seen, 2);
+	assert_int_equal(snap.top[2].domain.cached, 48);
+	mxg_stats_snapshot_release(&snap);
+	/* The fold took the counts and left the slots to their thread. */
+	assert_int_equal(mxg_stats_shard_hits_used(sh), 50);
+	for (i = 0; i < 50; i++) {
+		domain_name(name, sizeof(name), "d", i);
+		assert_int_equal(cached_of(name), i + 1);
+		assert_int_equal(cached_of(name), i + 1);
+	}
+	/* More hits after the fold: counted once more, not again. */
+	hit_in(sh, "d0.example", 3);
+	hit_in(sh, "D0.EXAMPLE", 4);
+	assert_int_equal(cached_of("d0.example"), 3);
+	snapshot(&snap, 1);
+	assert_int_equal(snap.top[0].domain.cached, 50);
+	mxg_stats_snapshot_release(&snap);
+	assert_int_equal(cached_of("d0.example"), 3);
+	assert_true(tracked("d0.example", NULL));
+	{
+		struct mxg_domain_stats d;
+
+		tracked("d0.example", &d);
+		assert_int_equal(d.last_seen, 4);
+	}
+}
+
+/*
+ * More names than the thread's table holds: when it is full, it is
+ * folded and emptied under the lock and the hit counted there.  No hit
+ * is lost, none counted twice, untracked names included.
+ */
+static void
+test_hits_table_full_falls_back(void **state)
+{
+	struct mxg_stats_snapshot snap;
+	char name[64];
+	size_t i, pass, used, most = 0, emptied = 0, last = 0;
+
+	(void)state;
+	new_table(1, 2000);
+	for (i = 0; i < 1000; i++) {
+		domain_name(name, sizeof(name), "d", i);
+		record(name, single, 1);
+	}
+	for (pass = 0; pass < 3; pass++) {
+		for (i = 0; i < 1000; i++) {
+			domain_name(name, sizeof(name), "d", i);
+			hit_in(sh, name, 10 + (time_t)pass);
+			/* And a name the table does not track. */
+			if (i % 3 == 0) {
+				domain_name(name, sizeof(name), "untracked", i);
+				hit_in(sh, name, 10);
+			}
+			used = mxg_stats_shard_hits_used(sh);
+			if (used < last)
+				emptied++;
+			if (used > most)
+				most = used;
+			last = used;
+		}
+	}
+	/* The table filled, was emptied many times, and stayed bounded. */
+	assert_true(most <= MXG_STATS_HIT_SLOTS);
+	assert_true(most >= MXG_STATS_HIT_SLOTS / 2);
+	assert_true(emptied >= 4000 / MXG_STATS_HIT_SLOTS);
+	for (i = 0; i < 1000; i++) {
+		domain_name(name, sizeof(name), "d", i);
+		assert_int_equal(cached_of(name), 3);
+	}
+	snapshot(&snap, 1);
+	assert_int_equal(snap.counter[MXG_STAT_ANSWERS_CACHED], 3000 + 3 * 334);
+	assert_int_equal(snap.domains_tracked, 1000);
+	assert_int_equal(snap.top[0].domain.cached, 3);
+	assert_int_equal(snap.top[0].domain.last_seen, 12);
+	mxg_stats_snapshot_release(&snap);
+}
+
+/*
+ * Two workers' tables and the overflow shard (counted under the lock)
+ * add up, folded in any order.
+ */
+static void
+test_hits_two_shards(void **state)
+{
+	struct mxg_stats_shard *other, *overflow;
+	struct mxg_stats_snapshot snap;
+	char name[64];
+	uint64_t total = 0;
+	size_t i, k;
+
+	(void)state;
+	new_table(2, 100);
+	other = mxg_stats_shard(st, 1);
+	overflow = mxg_stats_shard(st, -1);
+	for (i = 0; i < 20; i++) {
+		domain_name(name, sizeof(name), "d", i);
+		record(name, single, 1);
+	}
+	for (i = 0; i < 20; i++) {
+		domain_name(name, sizeof(name), "d", i);
+		for (k = 0; k < i; k++, total++)
+			hit_in(sh, name, 2);
+		/* A fold between the two shards' hits. */
+		if (i == 10) {
+			snapshot(&snap, 0);
+			assert_int_equal(snap.counter[MXG_STAT_ANSWERS_CACHED],
+			    total);
+		}
+		for (k = 0; k < 2 * i; k++, total++)
+			hit_in(other, name, 3);
+		hit_in(overflow, name, 4);
+		total++;
+	}
+	assert_int_equal(mxg_stats_shard_hits_used(sh), 19);
+	assert_int_equal(mxg_stats_shard_hits_used(other), 19);
+	assert_int_equal(mxg_stats_shard_hits_used(overflow), 0);
+	for (i = 0; i < 20; i++) {
+		domain_name(name, sizeof(name), "d", i);
+		assert_int_equal(cached_of(name), 3 * i + 1);
+	}
+	snapshot(&snap, 1);
+	assert_int_equal(snap.counter[MXG_STAT_ANSWERS_CACHED], total);
+	assert_int_equal(snap.top[0].domain.cached, 3 * 19 + 1);
+	mxg_stats_snapshot_release(&snap);
+}
+
+/*
+ * Eviction and pending hits: a domain with hits pending is more recent
+ * than its place in the LRU says and stays, counted; the domain just
+ * recorded stays whatever is pending; hits of a domain from before it
+ * was (again) tracked are not its own.
+ */
+static void
+test_hits_eviction_pending(void **state)
+{
+	struct mxg_stats_snapshot snap;
+	struct mxg_domain_stats d;
+
+	(void)state;
+	new_table(1, 3);
+	record("a.example", single, 1);
+	record("b.example", single, 2);
+	record("c.example", single, 3);
+	hit_in(sh, "a.example", 4);		/* pending: a is recent */
+	hit_in(sh, "a.example", 4);
+	record("d.example", single, 5);		/* evicts b, not a */
+	assert_false(tracked("b.example", NULL));
+	assert_true(tracked("a.example", &d));
+	assert_int_equal(d.cached, 2);
+	assert_int_equal(d.last_seen, 4);
+	record("e.example", single, 6);		/* evicts c */
+	assert_false(tracked("c.example", NULL));
+
+	/* Hits while untracked, then tracked again: it starts at 0. */
+	hit_in(sh, "c.example", 7);
+	hit_in(sh, "c.example", 7);
+	record("c.example", single, 8);
+	assert_int_equal(cached_of("c.example"), 0);
+	hit_in(sh, "c.example", 9);
+	assert_int_equal(cached_of("c.example"), 1);
+
+	/*
+	 * A domain's hits taken, the domain evicted, hits pending again,
+	 * then back in the table: none of the old counts come with it.
+	 */
+	hit_in(sh, "e.example", 10);
+	assert_int_equal(cached_of("e.example"), 1);
+	record("f.example", single, 11);
+	record("g.example", single, 12);
+	record("h.example", single, 13);
+	assert_false(tracked("e.example", NULL));
+	hit_in(sh, "e.example", 14);
+	snapshot(&snap, 0);			/* folds: e is not tracked */
+	assert_int_equal(snap.domains_tracked, 3);
+	record("e.example", single, 15);
+	assert_int_equal(cached_of("e.example"), 0);
+	snapshot(&snap, 0);
+	/* Every hit was counted in the shard's counter all the same. */
+	assert_int_equal(snap.counter[MXG_STAT_ANSWERS_CACHED], 7);
+}
+
+/* A table of one: the domain just recorded stays, pending hits or not. */
+static void
+test_hits_newest_stays(void **state)
+{
+	struct mxg_stats_snapshot snap;
+
+	(void)state;
+	new_table(1, 1);
+	record("x.example", single, 1);
+	hit_in(sh, "x.example", 2);
+	assert_true(record("y.example", single, 3));
+	assert_true(tracked("y.example", NULL));
+	assert_false(tracked("x.example", NULL));
+	snapshot(&snap, 0);
+	assert_int_equal(snap.domains_tracked, 1);
+	assert_int_equal(snap.counter[MXG_STAT_EVICTIONS], 1);
+}
+
+/*
+ * Two threads count hits of more names than their tables hold (so each
+ * empties its table under the lock, again and again) while this one
+ * folds them into snapshots and lookups: every hit is counted once.
+ */
+#define HITTER_ROUNDS	40
+#define HITTER_NAMES	600		/* the first 500 tracked */
+#define HITTER_TRACKED	500
+
+static uint8_t hitter_name[HITTER_NAMES][MXG_DNAME_MAXLEN];
+static size_t hitter_len[HITTER_NAMES];
+static atomic_int hitters_done;
+
+static void *
+run_hitter(void *arg)
+{
+	int id = *(const int *)arg, r, i;
+	struct mxg_stats_shard *mine = mxg_stats_shard(st, id);
+
+	for (r = 0; r < HITTER_ROUNDS; r++)
+		for (i = 0; i < HITTER_NAMES; i++) {
+			/* Each name once a round, in an order of its own. */
+			int j = (i * 7 + r + id * 101) % HITTER_NAMES;
+
+			mxg_stats_cache_hit(st, mine, hitter_name[j],
+			    hitter_len[j], r);
+		}
+	atomic_fetch_add(&hitters_done, 1);
+	return NULL;
+}
+
+static void
+test_hits_concurrent_folds(void **state)
+{
+	static const int ids[2] = { 0, 1 };
+	struct mxg_stats_snapshot snap;
+	char name[64];
+	pthread_t t[2];
+	size_t i, folds = 0;
+
+	(void)state;
+	new_table(2, 1000);
+	for (i = 0; i < HITTER_NAMES; i++) {
+		domain_name(name, sizeof(name), "d", i);
+		hitter_len[i] = mxg_dname_from_text(hitter_name[i], name);
+		if (i < HITTER_TRACKED)
+			record(name, single, 0);
+	}
+	atomic_store(&hitters_done, 0);
+	for (i = 0; i < 2; i++)
+		assert_int_equal(pthread_create(&t[i], NULL, run_hitter,
+		    (void *)&ids[i]), 0);
+	while (atomic_load(&hitters_done) < 2) {
+		snapshot(&snap, 5);
+		mxg_stats_snapshot_release(&snap);
+		domain_name(name, sizeof(name), "d", folds % HITTER_TRACKED);
+		assert_true(tracked(name, NULL));
+		folds++;
+	}
+	for (i = 0; i < 2; i++)
+		pthread_join(t[i], NULL);
+	for (i = 0; i < HITTER_NAMES; i++) {
+		domain_name(name, sizeof(name), "d", i);
+		if (i < HITTER_TRACKED)
+			assert_int_equal(cached_of(name), 2 * HITTER_ROUNDS);
+		else
+			assert_false(tracked(name, NULL));
+	}
+	snapshot(&snap, 1);
+	assert_int_equal(snap.counter[MXG_STAT_ANSWERS_CACHED],
+	    2 * HITTER_ROUNDS * HITTER_NAMES);
+	assert_int_equal(snap.top[0].domain.cached, 2 * HITTER_ROUNDS);
+	mxg_stats_snapshot_release(&snap);
+}
+
+/* The thread's memo of its shard, and the hit that goes by it. */
+static void *
+memo_elsewhere(void *arg)
+{
+	return mxg_stats_thread_shard(arg);
+}
+
+static void
+test_thread_shard_memo(void **state)
+{
+	struct mxg_stats_snapshot snap;
+	struct mxg_stats_shard *other;
+	uint8_t wire[MXG_DNAME_MAXLEN];
+	size_t len = mxg_dname_from_text(wire, "a.example");
+	pthread_t t;
+	void *seen;
+
+	(void)state;
+	new_table(2, 10);
+	other = mxg_stats_shard(st, 1);
+	record("a.example", single, 1);
+	assert_null(mxg_stats_thread_shard(st));
+	/* No memo yet: nothing counted, the caller finds the shard. */
+	assert_false(mxg_stats_cache_hit_here(st, wire, len, 2));
+	mxg_stats_set_thread_shard(st, other);
+	assert_ptr_equal(mxg_stats_thread_shard(st), other);
+	assert_true(mxg_stats_cache_hit_here(st, wire, len, 2));
+	assert_true(mxg_stats_cache_hit_here(st, wire, len, 3));
+	assert_int_equal(mxg_stats_shard_hits_used(other), 1);
+	assert_int_equal(mxg_stats_shard_hits_used(sh), 0);
+	assert_int_equal(cached_of("a.example"), 2);
+	snapshot(&snap, 0);
+	assert_int_equal(snap.counter[MXG_STAT_ANSWERS_CACHED], 2);
+	/* Another thread has a memo of its own. */
+	assert_int_equal(pthread_create(&t, NULL, memo_elsewhere, st), 0);
+	pthread_join(t, &seen);
+	assert_null(seen);
+	/* New statistics, wherever they land: the old memo is not theirs. */
+	mxg_stats_free(st);
+	new_table(2, 10);
+	assert_null(mxg_stats_thread_shard(st));
+	assert_false(mxg_stats_cache_hit_here(st, wire, len, 4));
+}
+
 /* ---- two threads -------------------------------------------------- */
 
 #define THREAD_OPS	20000
@@ -624,6 +1006,13 @@ main(void)
 		T(test_aggregates),
 		T(test_top),
 		T(test_memory),
+		T(test_hits_exact_after_fold),
+		T(test_hits_table_full_falls_back),
+		T(test_hits_two_shards),
+		T(test_hits_eviction_pending),
+		T(test_hits_newest_stays),
+		T(test_hits_concurrent_folds),
+		T(test_thread_shard_memo),
 		T(test_two_threads_exact),
 		T(test_two_threads_evicting),
 		T(test_memory_bound),
