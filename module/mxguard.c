@@ -160,15 +160,39 @@ reply_cache_cb(struct query_info *qinfo, struct module_qstate *qstate,
     void *arg)
 {
 	struct mxg_env *me = arg;
-	time_t now = start_time ? start_time->tv_sec : time(NULL);
+	struct ub_packed_rrset_key *first;
+	time_t now;
 
 	(void)qstate; (void)rcode; (void)edns; (void)opt_list_out;
 	(void)repinfo; (void)region; (void)id;
-	if (qinfo->qtype != LDNS_RR_TYPE_MX || qinfo->qclass != LDNS_RR_CLASS_IN ||
+	/* Most answers are not MX: done without a call, or a stack frame. */
+	if (qinfo->qtype != LDNS_RR_TYPE_MX || qinfo->qclass != LDNS_RR_CLASS_IN)
+		return 1;
+	/*
+	 * Most MX answers start with the MX rrset, owned by the query name
+	 * as the client wrote it: what mxg_answer_was_policed() finds first,
+	 * but without its case-insensitive walk of both names.  Any other
+	 * answer gets the full check.
+	 */
+	if (!(rep->an_numrrsets > 0 &&
+	    (rep->flags & 0xf) == LDNS_RCODE_NOERROR &&
+	    (first = rep->rrsets[0])->rk.type == htons(LDNS_RR_TYPE_MX) &&
+	    first->rk.rrset_class == htons(LDNS_RR_CLASS_IN) &&
+	    first->rk.dname_len == qinfo->qname_len &&
+	    mxg_octets_equal(first->rk.dname, qinfo->qname,
+	    qinfo->qname_len)) &&
 	    !mxg_answer_was_policed(qinfo, rep))
 		return 1;
-	mxg_stats_cache_hit(me->stats, mxg_thread_shard(me), qinfo->qname,
-	    qinfo->qname_len, now);
+	now = start_time ? start_time->tv_sec : time(NULL);
+	/* The thread's shard is remembered after its first hit. */
+	if (!mxg_stats_cache_hit_here(me->stats, qinfo->qname,
+	    qinfo->qname_len, now)) {
+		struct mxg_stats_shard *sh = mxg_thread_shard(me);
+
+		mxg_stats_set_thread_shard(me->stats, sh);
+		mxg_stats_cache_hit(me->stats, sh, qinfo->qname,
+		    qinfo->qname_len, now);
+	}
 	return 1;
 }
 
