@@ -216,6 +216,10 @@ qps_table() {
 		done
 	done
 }
+# The module's lines in callgrind_annotate: its own files, and the
+# engine's headers' inline functions (listed without the object file,
+# and relative to the working directory when they lie under it).
+mod_lines='/mxguard.so|\/module\/|[ \/]include\/mxguard\//'
 prof_table() {
 	local w s f ir cnt pir mir
 	[ -s "$work/prof.raw" ] || return 0
@@ -228,7 +232,7 @@ prof_table() {
 			eval "${s}_ir=\$(awk -v a=\"\$ir\" -v b=\"\$cnt\" 'BEGIN { printf \"%.0f\", (b > 0 ? a / b : 0) }')"
 		done
 		f=$(prof_dump mxguard "$w")
-		mod=$(callgrind_annotate --auto=no --inclusive=no --threshold=100 "$f" 2>/dev/null | awk '/mxguard.so|\/module\// { gsub(/,/, "", $1); t += $1 } END { print t + 0 }')
+		mod=$(callgrind_annotate --auto=no --inclusive=no --threshold=100 "$f" 2>/dev/null | awk "$mod_lines"' { gsub(/,/, "", $1); t += $1 } END { print t + 0 }')
 		cnt=$(awk -v w="$w" '$1 == "mxguard" && $2 == w { print $3 }' "$work/prof.raw")
 		printf '| %s | %s | %s | %.3f | %s |\n' "$w" "$plain_ir" "$mxguard_ir" \
 		    "$(awk -v a="$mxguard_ir" -v b="$plain_ir" 'BEGIN { print (b > 0 ? a / b : 0) }')" \
@@ -255,12 +259,12 @@ prof_functions() {	# the module's functions in the MX dump, Ir per query
 	echo "| function (mxguard, workload a, exclusive) | Ir/query |"
 	echo "|---|---|"
 	callgrind_annotate --auto=no --inclusive=no --threshold=100 "$f" 2>/dev/null |
-	    awk -v c="$cnt" '/mxguard.so|\/module\// { ir = $1; gsub(/,/, "", ir); fn = $0; sub(/^ *[0-9,]+ *(\([^)]*\))? */, "", fn); sub(/ \[.*$/, "", fn); sub(/^.*\/module\//, "module/", fn)
+	    awk -v c="$cnt" "$mod_lines"' { ir = $1; gsub(/,/, "", ir); fn = $0; sub(/^ *[0-9,]+ *(\([^)]*\))? */, "", fn); sub(/ \[.*$/, "", fn); sub(/^.*\/module\//, "module/", fn); sub(/^.*\/include\/mxguard\//, "include/mxguard/", fn)
 		if (c > 0 && ir / c >= 0.5) printf "| `%s` | %.1f |\n", fn, ir / c }' | head -n 15
 	echo
 	echo "| function (inclusive) | mxguard (a) Ir/query | plain (a) Ir/query | mxguard (c) Ir/query | plain (c) Ir/query |"
 	echo "|---|---|---|---|---|"
-	for fn in worker_handle_request inplace_cb_reply_cache_call dynlib_inplace_cb_reply_generic reply_cache_cb mxg_stats_cache_hit pthread_mutex_lock pthread_mutex_unlock; do
+	for fn in worker_handle_request inplace_cb_reply_cache_call dynlib_inplace_cb_reply_generic reply_cache_cb mxg_stats_cache_hit_here mxg_stats_cache_hit pthread_mutex_lock pthread_mutex_unlock; do
 		printf '| `%s` | %s | %s | %s | %s |\n' "$fn" "$(fn_ir mxguard a "$fn")" "$(fn_ir plain a "$fn")" \
 		    "$(fn_ir mxguard c "$fn")" "$(fn_ir plain c "$fn")"
 	done
