@@ -3,8 +3,9 @@
  * stats-bench.c - what the statistics cost the hot path: nanoseconds per
  * mxg_stats_record() of an unchanged answer (the resolved path) and per
  * mxg_stats_cache_hit() (the cache path), with 1 thread and with 2
- * threads contending for the table's lock, for tables of 10k and 1M
- * domains, filled before the timed loop.
+ * threads contending for the table's lock (records always; cache hits
+ * when a thread's table of names fills and is folded in), for tables of
+ * 10k and 1M domains, filled before the timed loop.
  *
  * Each thread has its own shard, as the workers will.  Domains are
  * visited in a scattered order so the table does not stay in cache.
