@@ -119,6 +119,9 @@ collect_entries(struct mxg_distribution *dist, const struct served *s)
 		e = &dist->entries[dist->count++];
 		memset(e, 0, sizeof(*e));
 		e->name = served_name(s, r);
+		e->name_hash = s->dec->verdicts[r].action == MXG_RECORD_REWRITE ?
+		    mxg_answer_name_hash(s->ans, e->name) :
+		    s->ans->exchanges[rec->exchange_index].hash;
 		e->preference = rec->preference;
 		e->records = 1;
 		describe_entry(e, &s->ans->exchanges[rec->exchange_index],
@@ -184,8 +187,9 @@ fingerprint(const struct mxg_distribution *dist)
 	for (i = 0; i < dist->count; i++) {
 		const struct mxg_dist_entry *e = &dist->entries[i];
 
-		hash = mxg_fnv64(hash, ((uint64_t)e->preference << 48) |
-		    ((uint64_t)e->flags << 32) | mxg_dname_hash(e->name));
+		hash = mxg_fnv64(hash, ((uint64_t)e->preference << 32) |
+		    e->flags);
+		hash = mxg_fnv64(hash, e->name_hash);
 		hash = mxg_fnv64(hash, ((uint64_t)e->records << 32) | e->addresses);
 		hash = mxg_fnv64(hash, ((uint64_t)e->share_ppm << 32) |
 		    e->addr_share_ppm);

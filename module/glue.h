@@ -66,6 +66,8 @@ struct mxg_env {
 	pthread_mutex_t thread_lock;	/* serialises first counts */
 	/* Per-answer log lines: log-rate a second, after a burst. */
 	struct mxg_bucket log_bucket;
+	/* Hashes the exchanges of every answer: random at each start. */
+	struct mxg_hash_key name_key;
 };
 
 /* Index into mxg_exchange_lookup.type[]. */
@@ -198,7 +200,7 @@ mxg_reporter_tick(struct mxg_env *me, time_t now)
  */
 struct mxg_query *mxg_query_new(struct regional *region,
     struct ub_packed_rrset_key *mx, const uint8_t *qname, size_t qname_len,
-    const struct mxg_settings *set);
+    const struct mxg_settings *set, const struct mxg_hash_key *key);
 
 /* police.c: one MX answer from moddone to finished. */
 enum module_ext_state mxg_police_moddone(struct module_qstate *qstate,

@@ -204,10 +204,21 @@ mxg_dname_is_address_literal(const uint8_t *name)
 	return text_is_ip(whole);
 }
 
-static size_t
-find_slot(const struct mxg_answer *ans, const uint8_t *name, bool *found)
+/* The key of answers that were given none: tests, tools. */
+static const struct mxg_hash_key fixed_key;
+
+uint64_t
+mxg_answer_name_hash(const struct mxg_answer *ans, const uint8_t *name)
 {
-	size_t slot = mxg_dname_hash(name) & ans->slot_mask;
+	return mxg_dname_hash_keyed(ans->key ? ans->key : &fixed_key, name,
+	    mxg_dname_len(name, MXG_DNAME_MAXLEN));
+}
+
+static size_t
+find_slot(const struct mxg_answer *ans, const uint8_t *name, uint64_t hash,
+    bool *found)
+{
+	size_t slot = (size_t)hash & ans->slot_mask;
 
 	/* Linear probing; the table is at most half full, so this ends. */
 	while (ans->slots[slot] != 0) {
@@ -245,7 +256,8 @@ size_t
 mxg_answer_find_exchange(const struct mxg_answer *ans, const uint8_t *name)
 {
 	bool found;
-	size_t slot = find_slot(ans, name, &found);
+	size_t slot = find_slot(ans, name, mxg_answer_name_hash(ans, name),
+	    &found);
 
 	return found ? (size_t)(ans->slots[slot] - 1) : MXG_NO_EXCHANGE;
 }
@@ -286,6 +298,7 @@ mxg_answer_add(struct mxg_answer *ans, const uint8_t *item, size_t item_len)
 	struct mxg_exchange *ex;
 	uint16_t rec_index, preference = 0;
 	const uint8_t *exchange;
+	uint64_t hash;
 	size_t slot;
 	bool found;
 
@@ -307,15 +320,18 @@ mxg_answer_add(struct mxg_answer *ans, const uint8_t *item, size_t item_len)
 	}
 	rec->preference = preference;
 	rec->exchange = exchange;
-	slot = find_slot(ans, exchange, &found);
+	hash = mxg_answer_name_hash(ans, exchange);
+	slot = find_slot(ans, exchange, hash, &found);
 	if (found) {
 		ex = &ans->exchanges[ans->slots[slot] - 1];
 		if (preference < ex->best_preference)
 			ex->best_preference = preference;
 		link_record(ans, ex, rec_index);
 		ans->duplicate_count++;
-	} else
+	} else {
 		ex = new_exchange(ans, slot, exchange, rec_index, preference);
+		ex->hash = hash;
+	}
 	ex->record_count++;
 	rec->exchange_index = (uint16_t)(ex - ans->exchanges);
 	if (ex->is_literal)

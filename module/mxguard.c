@@ -279,6 +279,9 @@ init(struct module_env *env, int id)
 		return 0;
 	}
 	warn_inconsistent(env, me->settings);
+	if (!mxg_hash_key_random(&me->name_key))
+		log_warn("mxguard: no randomness from the kernel: the hash key "
+		    "is made from the time and the process");
 	mxg_bucket_init(&me->log_bucket, (unsigned)me->settings->log_rate,
 	    (unsigned)me->settings->log_rate * MXG_LOG_BURST_SECONDS,
 	    time(NULL));

@@ -60,7 +60,8 @@ is_policed(struct module_qstate *qstate)
  */
 struct mxg_query *
 mxg_query_new(struct regional *region, struct ub_packed_rrset_key *mx,
-    const uint8_t *qname, size_t qname_len, const struct mxg_settings *set)
+    const uint8_t *qname, size_t qname_len, const struct mxg_settings *set,
+    const struct mxg_hash_key *key)
 {
 	struct packed_rrset_data *d = mx->entry.data;
 	struct mxg_query *q;
@@ -72,6 +73,7 @@ mxg_query_new(struct regional *region, struct ub_packed_rrset_key *mx,
 	    !mxg_analysis_init(&q->an, mem, size, d->count))
 		return NULL;
 	q->mx = mx;
+	q->an.answer->key = key;
 	if (!mxg_answer_parse(q->an.answer, qname, qname_len,
 	    (const uint8_t *const *)d->rr_data, d->rr_len, d->count,
 	    set->max_exchanges))
@@ -241,7 +243,7 @@ mxg_police_moddone(struct module_qstate *qstate, int id, struct mxg_env *me)
 	if (!mx)
 		return module_finished;		/* NODATA: nothing to police */
 	if (!(q = mxg_query_new(qstate->region, mx, qstate->qinfo.qname,
-	    qstate->qinfo.qname_len, set))) {
+	    qstate->qinfo.qname_len, set, &me->name_key))) {
 		log_err("mxguard: out of memory; answer passed unchanged");
 		return module_finished;
 	}

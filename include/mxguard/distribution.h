@@ -51,6 +51,7 @@ struct mxg_dist_entry {
 	uint32_t addresses;		/* A + AAAA, if MXG_DIST_ADDR_KNOWN */
 	uint32_t share_ppm;		/* share of the mail; 0 = none */
 	uint32_t addr_share_ppm;	/* share per address, if known */
+	uint64_t name_hash;		/* of name, by the answer's key */
 };
 
 enum mxg_dist_state {

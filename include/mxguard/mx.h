@@ -80,6 +80,7 @@ struct mxg_record {
 /* A distinct exchange name (case-insensitive) and what we know of it. */
 struct mxg_exchange {
 	const uint8_t *name;		/* as in its first record */
+	uint64_t hash;			/* of the name, by the answer's key */
 	uint16_t best_preference;	/* lowest preference naming it */
 	uint16_t first_record;		/* its first record; the others */
 	uint16_t last_record;		/* follow through next_same */
@@ -110,10 +111,21 @@ struct mxg_answer {
 	size_t duplicate_count;		/* records repeating an earlier exchange */
 	bool null_mx;			/* a legitimate RFC 7505 null MX answer */
 
+	/*
+	 * The key names are hashed with, so that whoever writes the MX set
+	 * cannot make its names collide; NULL: a fixed key.  Set it before
+	 * the first item.
+	 */
+	const struct mxg_hash_key *key;
+
 	/* Private: open hash of the exchanges by name. */
 	uint16_t *slots;
 	size_t slot_mask;
 };
+
+/* The hash of a valid wire name by the answer's key. */
+uint64_t mxg_answer_name_hash(const struct mxg_answer *ans,
+    const uint8_t *name);
 
 /* Bytes of memory an answer of n items needs (n is capped internally). */
 size_t mxg_answer_size(size_t n);

@@ -238,7 +238,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		cfg.exempt = exempt;
 		cfg.exempt_count = 1;
 	}
-	if (!(q = mxg_query_new(region, mx, qinf.qname, qinf.qname_len, &cfg)))
+	if (!(q = mxg_query_new(region, mx, qinf.qname, qinf.qname_len, &cfg, NULL)))
 		abort();
 	read_facts(&in, q, old);
 	mxg_lookup_facts(q);
