@@ -256,8 +256,14 @@ mxg_stats_new(size_t threads, unsigned long max_domains,
 		return NULL;
 	if ((st = calloc(1, sizeof(*st))) == NULL)
 		return NULL;
-	/* At most two entries per chain when full; calloc maps lazily. */
-	while (nbuckets * 2 < max_domains)
+	/*
+	 * At most two entries per chain when full; calloc maps lazily.
+	 * Full means whichever bound comes first: no more domains fit in
+	 * max_bytes than entries of the smallest size, so a large
+	 * stats-max-domains does not buy buckets the memory cannot fill.
+	 */
+	while (nbuckets * 2 < max_domains &&
+	    nbuckets * 2 < max_bytes / sizeof(struct entry))
 		nbuckets *= 2;
 	st->buckets = calloc(nbuckets, sizeof(*st->buckets));
 	if (st->buckets == NULL ||

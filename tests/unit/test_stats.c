@@ -152,6 +152,14 @@ test_bounds(void **state)
 	assert_true(mxg_stats_memory(st) > MXG_STATS_MAX_DOMAINS_MAX / 2 *
 	    sizeof(void *));
 	mxg_stats_free(st);
+	/*
+	 * Ten million domains in 32 MiB: the table can hold only what
+	 * fits in the memory, and its buckets are sized for that.
+	 */
+	st = mxg_stats_new(4, MXG_STATS_MAX_DOMAINS_MAX, 32UL << 20, 0);
+	assert_non_null(st);
+	assert_true(mxg_stats_memory(st) < (32UL << 20) / 16);
+	mxg_stats_free(st);
 	st = mxg_stats_new(1, 1, NO_MEMORY_BOUND, 0);
 	assert_non_null(st);
 }
