@@ -169,10 +169,10 @@ void mxg_answer_forget(struct module_qstate *qstate);
 int mxg_deadline_ms(struct module_env *env);
 bool mxg_deadline_arm(struct module_qstate *qstate, int ms);
 
-/* mxguard.c: the calling thread's statistics shard and lookup ledger. */
+/* thread.c: the calling thread's statistics shard and lookup ledger. */
 struct mxg_stats_shard *mxg_thread_shard(struct mxg_env *me);
 struct mxg_ledger *mxg_thread_ledger(struct mxg_env *me);
-/* mxguard.c: may one more per-answer line be logged now? */
+/* thread.c: may one more per-answer line be logged now? */
 bool mxg_log_allowed(struct mxg_env *me, time_t now);
 
 /*
