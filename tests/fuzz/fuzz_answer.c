@@ -47,29 +47,6 @@
 #include "glue.h"
 #include "fuzz_input.h"
 
-/* Stubs for mxguard.c, which is not linked: police.c refers to these. */
-struct mxg_stats_shard *
-mxg_thread_shard(struct mxg_env *me)
-{
-	(void)me;
-	return NULL;
-}
-
-struct mxg_ledger *
-mxg_thread_ledger(struct mxg_env *me)
-{
-	(void)me;
-	return NULL;
-}
-
-bool
-mxg_log_allowed(struct mxg_env *me, time_t now)
-{
-	(void)me;
-	(void)now;
-	return false;
-}
-
 /* The rrset of type in rep owned by name, or NULL. */
 static struct ub_packed_rrset_key *
 find_rrset(struct reply_info *rep, const uint8_t *name, uint16_t type)
