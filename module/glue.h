@@ -141,29 +141,29 @@ void mxg_lookup_inform(struct module_qstate *sub, struct module_qstate *super,
     struct mxg_query *q, struct mxg_env *me);
 void mxg_lookup_facts(struct mxg_query *q);
 
-/* answer.c: the policed answer, built in the region and cached. */
-struct reply_info *mxg_answer_rebuild(struct regional *region,
+/* reply.c: the policed answer, built in the region and cached. */
+struct reply_info *mxg_reply_rebuild(struct regional *region,
     struct reply_info *old, struct mxg_query *q, bool additional);
 /*
  * Would the module have policed (and counted) this answer, which Unbound
  * serves from its cache: an MX rrset, or a SERVFAIL that policy made.
  */
-bool mxg_answer_was_policed(struct query_info *qinfo, struct reply_info *rep);
-bool mxg_answer_apply(struct module_qstate *qstate, struct mxg_query *q,
+bool mxg_reply_was_policed(struct query_info *qinfo, struct reply_info *rep);
+bool mxg_reply_apply(struct module_qstate *qstate, struct mxg_query *q,
     bool additional);
-void mxg_answer_servfail(struct module_qstate *qstate, struct mxg_query *q,
+void mxg_reply_servfail(struct module_qstate *qstate, struct mxg_query *q,
     unsigned long servfail_ttl);
 /* Store a reply, or the SERVFAIL policy makes, in the message cache. */
-void mxg_answer_store(struct module_qstate *qstate, struct reply_info *rep);
-void mxg_answer_store_servfail(struct module_qstate *qstate,
+void mxg_reply_store(struct module_qstate *qstate, struct reply_info *rep);
+void mxg_reply_store_servfail(struct module_qstate *qstate,
     struct mxg_query *q, unsigned long servfail_ttl);
 /*
  * Add the exchanges' addresses, as wanted?  Not where the resolver
  * rewrites addresses for its clients (response-ip, RPZ).
  */
-bool mxg_answer_additional(struct module_env *env, bool wanted);
+bool mxg_reply_additional(struct module_env *env, bool wanted);
 /* Remove the query's answer from the message cache. */
-void mxg_answer_forget(struct module_qstate *qstate);
+void mxg_reply_forget(struct module_qstate *qstate);
 
 /* deadline.c: answer the waiting clients from the cache after ms. */
 int mxg_deadline_ms(struct module_env *env);

@@ -110,7 +110,7 @@ reply_cache_cb(struct query_info *qinfo, struct module_qstate *qstate,
 		return 1;
 	/*
 	 * Most MX answers start with the MX rrset, owned by the query name
-	 * as the client wrote it: what mxg_answer_was_policed() finds first,
+	 * as the client wrote it: what mxg_reply_was_policed() finds first,
 	 * but without its case-insensitive walk of both names.  Any other
 	 * answer gets the full check.
 	 */
@@ -121,7 +121,7 @@ reply_cache_cb(struct query_info *qinfo, struct module_qstate *qstate,
 	    first->rk.dname_len == qinfo->qname_len &&
 	    mxg_octets_equal(first->rk.dname, qinfo->qname,
 	    qinfo->qname_len)) &&
-	    !mxg_answer_was_policed(qinfo, rep))
+	    !mxg_reply_was_policed(qinfo, rep))
 		return 1;
 	now = start_time ? start_time->tv_sec : time(NULL);
 	/* The thread's shard is remembered after its first hit. */
@@ -319,7 +319,7 @@ clear(struct module_qstate *qstate, int id)
 	q = qstate->minfo[id];
 	if (q && q->phase == MXG_PHASE_WAIT && q->provisional &&
 	    !qstate->no_cache_store)
-		mxg_answer_forget(qstate);
+		mxg_reply_forget(qstate);
 	if (q && q->phase == MXG_PHASE_WAIT &&
 	    (me = module_env_of(qstate->env, id)) != NULL)
 		mxg_ledger_wait_end(mxg_thread_ledger(me));

@@ -139,11 +139,11 @@ finish(struct module_qstate *qstate, struct mxg_env *me, struct mxg_query *q)
 		return module_finished;
 	switch (q->an.decision->action) {
 	case MXG_ACTION_SERVFAIL:
-		mxg_answer_servfail(qstate, q, set->servfail_ttl);
+		mxg_reply_servfail(qstate, q, set->servfail_ttl);
 		break;
 	case MXG_ACTION_CHANGE:
 	case MXG_ACTION_KEEP:
-		if (!mxg_answer_apply(qstate, q, set->additional))
+		if (!mxg_reply_apply(qstate, q, set->additional))
 			log_err("mxguard: out of memory; answer passed unchanged");
 		break;
 	}
@@ -184,10 +184,10 @@ police_so_far(struct module_qstate *qstate, const struct mxg_settings *set,
 	    q->an.decision->faulty == q->stored_faulty)
 		return false;
 	q->stored_faulty = q->an.decision->faulty;
-	if ((rep = mxg_answer_rebuild(qstate->region, old, q,
-	    mxg_answer_additional(qstate->env, set->additional))) != NULL &&
+	if ((rep = mxg_reply_rebuild(qstate->region, old, q,
+	    mxg_reply_additional(qstate->env, set->additional))) != NULL &&
 	    rep != old)
-		mxg_answer_store(qstate, rep);
+		mxg_reply_store(qstate, rep);
 	return false;
 }
 

@@ -6,7 +6,7 @@
  * found (reply_find_answer_rrset), laid out for the engine
  * (mxg_query_new, police.c), given lookup facts taken from the input,
  * merged (mxg_lookup_facts, lookup.c), decided (mxg_analysis_run),
- * rebuilt (mxg_answer_rebuild, answer.c) and encoded back to wire by
+ * rebuilt (mxg_reply_rebuild, reply.c) and encoded back to wire by
  * Unbound (reply_info_answer_encode with a large and a 512-octet UDP
  * size, reply_info_encode minimal and not); each encoding that succeeds
  * must parse again.
@@ -221,7 +221,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	mxg_lookup_facts(q);
 	if (!mxg_analysis_run(&q->an, &cfg))
 		abort();
-	rep = mxg_answer_rebuild(region, old, q, (flags & 1) != 0);
+	rep = mxg_reply_rebuild(region, old, q, (flags & 1) != 0);
 	check_rebuilt(&qinf, old, rep, q);
 	encode_all(&qinf, rep, region);
 out:

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * answer.c - the policed MX answer: built in the query's region, handed
+ * reply.c - the policed MX answer: built in the query's region, handed
  * to the client and stored in the message cache.
  *
  * Nothing that came from the cache is written to: the new reply_info and
@@ -267,7 +267,7 @@ answer_ttl(const struct reply_info *old, const struct mxg_query *q)
 }
 
 void
-mxg_answer_forget(struct module_qstate *qstate)
+mxg_reply_forget(struct module_qstate *qstate)
 {
 	struct query_info *qi = &qstate->qinfo;
 
@@ -281,7 +281,7 @@ mxg_answer_forget(struct module_qstate *qstate)
  * keep their old expiry, and the refreshed answer would die with it.
  */
 void
-mxg_answer_store(struct module_qstate *qstate, struct reply_info *rep)
+mxg_reply_store(struct module_qstate *qstate, struct reply_info *rep)
 {
 	if (qstate->no_cache_store)
 		return;
@@ -290,7 +290,7 @@ mxg_answer_store(struct module_qstate *qstate, struct reply_info *rep)
 	 * serving the validator's unpoliced one from the cache instead.
 	 */
 	if (rep->ttl == 0) {
-		mxg_answer_forget(qstate);
+		mxg_reply_forget(qstate);
 		return;
 	}
 	if (!MXG_DNS_CACHE_STORE(qstate->env, &qstate->qinfo, rep,
@@ -305,7 +305,7 @@ mxg_answer_store(struct module_qstate *qstate, struct reply_info *rep)
  * from what the client gets when it asks for it, and none is added.
  */
 bool
-mxg_answer_additional(struct module_env *env, bool wanted)
+mxg_reply_additional(struct module_env *env, bool wanted)
 {
 	struct worker *worker = env->worker;
 
@@ -318,7 +318,7 @@ mxg_answer_additional(struct module_env *env, bool wanted)
  * change, NULL when memory ran out.  Touches nothing but the region.
  */
 struct reply_info *
-mxg_answer_rebuild(struct regional *region, struct reply_info *old,
+mxg_reply_rebuild(struct regional *region, struct reply_info *old,
     struct mxg_query *q, bool additional)
 {
 	struct ub_packed_rrset_key *mx = q->mx, *add[2 * MXG_MAX_EXCHANGES_MAX];
@@ -338,24 +338,24 @@ mxg_answer_rebuild(struct regional *region, struct reply_info *old,
 }
 
 bool
-mxg_answer_apply(struct module_qstate *qstate, struct mxg_query *q,
+mxg_reply_apply(struct module_qstate *qstate, struct mxg_query *q,
     bool additional)
 {
 	struct reply_info *old = qstate->return_msg->rep, *rep;
 
-	if (!(rep = mxg_answer_rebuild(qstate->region, old, q,
-	    mxg_answer_additional(qstate->env, additional))))
+	if (!(rep = mxg_reply_rebuild(qstate->region, old, q,
+	    mxg_reply_additional(qstate->env, additional))))
 		return false;
 	/* Unchanged: what the validator stored, unless a provisional one is. */
 	if (rep == old && !q->provisional)
 		return true;
 	qstate->return_msg->rep = rep;
-	mxg_answer_store(qstate, rep);
+	mxg_reply_store(qstate, rep);
 	return true;
 }
 
 void
-mxg_answer_store_servfail(struct module_qstate *qstate, struct mxg_query *q,
+mxg_reply_store_servfail(struct module_qstate *qstate, struct mxg_query *q,
     unsigned long servfail_ttl)
 {
 	struct reply_info err;
@@ -380,23 +380,23 @@ mxg_answer_store_servfail(struct module_qstate *qstate, struct mxg_query *q,
 	/*
 	 * Not data to validate: served as it is.  Insecure rather than the
 	 * indeterminate of the iterator's own SERVFAIL entries tells this
-	 * one apart on cache hits (mxg_answer_was_policed).
+	 * one apart on cache hits (mxg_reply_was_policed).
 	 */
 	err.security = MXG_SERVFAIL_SECURITY;
-	mxg_answer_store(qstate, &err);
+	mxg_reply_store(qstate, &err);
 }
 
 void
-mxg_answer_servfail(struct module_qstate *qstate, struct mxg_query *q,
+mxg_reply_servfail(struct module_qstate *qstate, struct mxg_query *q,
     unsigned long servfail_ttl)
 {
-	mxg_answer_store_servfail(qstate, q, servfail_ttl);
+	mxg_reply_store_servfail(qstate, q, servfail_ttl);
 	qstate->return_rcode = LDNS_RCODE_SERVFAIL;
 	qstate->return_msg = NULL;
 }
 
 bool
-mxg_answer_was_policed(struct query_info *qinfo, struct reply_info *rep)
+mxg_reply_was_policed(struct query_info *qinfo, struct reply_info *rep)
 {
 	switch (FLAGS_GET_RCODE(rep->flags)) {
 	case LDNS_RCODE_NOERROR:
