@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "mxguard/dname.h"
+#include "mxguard/analysis.h"
 #include "mxguard/distribution.h"
 
 #define MAX_RECORDS	100

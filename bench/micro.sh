@@ -28,7 +28,7 @@ while [ $# -gt 0 ]; do
 done
 bench_need gcc:gcc taskset:util-linux
 bench_placement
-engine_src="module/dname.c module/mx.c module/policy.c module/distribution.c module/config.c module/stats.c module/render.c"
+engine_src="module/dname.c module/mx.c module/policy.c module/distribution.c module/analysis.c module/config.c module/stats.c module/render.c"
 for b in engine-bench stats-bench; do
 	(cd "$top" && gcc -O2 -Wall -Iinclude -o "$work/$b" "bench/$b.c" $engine_src -lpthread) ||
 	    { say "building $b failed"; failed=$((failed + 1)); finish; }

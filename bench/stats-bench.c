@@ -18,6 +18,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "mxguard/analysis.h"
 #include "mxguard/dname.h"
 #include "mxguard/stats.h"
 

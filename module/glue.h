@@ -24,7 +24,7 @@
 #include "mxguard/settings.h"
 #include "mxguard/mx.h"
 #include "mxguard/policy.h"
-#include "mxguard/distribution.h"
+#include "mxguard/analysis.h"
 #include "mxguard/stats.h"
 #include "mxguard/ratelimit.h"
 

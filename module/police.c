@@ -21,6 +21,7 @@
 #include "util/data/packed_rrset.h"
 #include "sldns/rrdef.h"
 
+#include "mxguard/analysis.h"
 #include "mxguard/dname.h"
 #include "glue.h"
 

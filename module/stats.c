@@ -32,6 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mxguard/analysis.h"
 #include "mxguard/settings.h"
 #include "mxguard/stats.h"
 

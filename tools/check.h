@@ -18,7 +18,7 @@
 #include <stdint.h>
 
 #include "mxguard/dname.h"
-#include "mxguard/distribution.h"
+#include "mxguard/analysis.h"
 #include "mxguard/render.h"
 #include "mxguard/settings.h"
 

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "mxguard/analysis.h"
 #include "mxguard/policy.h"
 #include "mxguard/stats.h"
 #include "check.h"

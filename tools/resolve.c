@@ -22,6 +22,7 @@
 #include <unistd.h>
 #include <unbound.h>
 
+#include "mxguard/analysis.h"
 #include "mxguard/mx.h"
 #include "check.h"
 

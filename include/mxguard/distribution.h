@@ -128,25 +128,4 @@ struct mxg_distribution *mxg_distribution_copy(void *mem, size_t memlen,
 bool mxg_distribution_equal(const struct mxg_distribution *a,
     const struct mxg_distribution *b);
 
-/*
- * The whole analysis of one answer in one block of caller memory:
- *	mem = alloc(mxg_analysis_size(n));
- *	mxg_analysis_init(&an, mem, size, n);
- *	mxg_answer_begin/add/end(an.answer, ...); set facts;
- *	mxg_analysis_run(&an, settings);
- * then read an.decision and an.distribution.
- */
-struct mxg_analysis {
-	struct mxg_answer *answer;
-	struct mxg_decision *decision;
-	struct mxg_distribution *distribution;
-};
-
-size_t mxg_analysis_size(size_t n);
-bool mxg_analysis_init(struct mxg_analysis *an, void *mem, size_t memlen,
-    size_t n);
-/* Decide and distribute, once the answer is parsed and facts are in. */
-bool mxg_analysis_run(struct mxg_analysis *an,
-    const struct mxg_settings *cfg);
-
 #endif /* MXGUARD_DISTRIBUTION_H */

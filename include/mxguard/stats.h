@@ -46,6 +46,7 @@
 #include <time.h>
 
 #include "mxguard/dname.h"
+#include "mxguard/analysis.h"
 #include "mxguard/distribution.h"
 
 /* The counters, summed over all threads. */

@@ -43,6 +43,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mxguard/analysis.h"
 #include "mxguard/dname.h"
 #include "glue.h"
 #include "fuzz_input.h"

@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "mxguard/dname.h"
+#include "mxguard/analysis.h"
 #include "mxguard/distribution.h"
 #include "mxguard/stats.h"
 #include "fuzz_input.h"

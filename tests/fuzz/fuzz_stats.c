@@ -39,7 +39,7 @@
 #include <jansson.h>
 
 #include "mxguard/dname.h"
-#include "mxguard/distribution.h"
+#include "mxguard/analysis.h"
 #include "mxguard/render.h"
 #include "mxguard/stats.h"
 #include "fuzz_input.h"

@@ -16,6 +16,7 @@
 #include <cmocka.h>
 #include <jansson.h>
 
+#include "mxguard/analysis.h"
 #include "mxguard/config.h"
 #include "mxguard/policy.h"
 #include "check.h"

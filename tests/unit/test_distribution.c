@@ -19,6 +19,7 @@
 
 #include "mxguard/config.h"
 #include "mxguard/dname.h"
+#include "mxguard/analysis.h"
 #include "mxguard/distribution.h"
 #include "testlib.h"
 

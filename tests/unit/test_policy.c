@@ -15,7 +15,7 @@
 
 #include "mxguard/config.h"
 #include "mxguard/dname.h"
-#include "mxguard/distribution.h"
+#include "mxguard/analysis.h"
 #include "testlib.h"
 
 /*

@@ -20,6 +20,7 @@
 #include <stdatomic.h>
 #include <cmocka.h>
 
+#include "mxguard/analysis.h"
 #include "mxguard/dname.h"
 #include "mxguard/config.h"
 #include "mxguard/stats.h"

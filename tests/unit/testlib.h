@@ -19,7 +19,7 @@
 
 #include "mxguard/config.h"
 #include "mxguard/dname.h"
-#include "mxguard/distribution.h"
+#include "mxguard/analysis.h"
 
 /* One item: a legal one, or a malformed one a little longer. */
 #define TL_ITEM_MAX	(4 + MXG_DNAME_MAXLEN + 16)
