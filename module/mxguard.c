@@ -87,7 +87,8 @@ load_settings(struct module_env *env)
 /*
  * Answers served from the message cache never reach operate(): Unbound
  * calls this instead, for every client answer it takes from the cache.
- * Count the MX ones; touch nothing else (no allocation, one short lock).
+ * Count the MX ones in the thread's own table; touch nothing else (no
+ * allocation, no lock but when that table must be folded in).
  * Unbound holds the message's and its rrsets' locks around this call,
  * and another thread storing the same message waits for them with a
  * slab of the cache locked: the periodic report is made in operate().
