@@ -147,12 +147,6 @@ mxg_ledger_release(struct mxg_ledger *l, const uint8_t *name,
 	}
 }
 
-size_t
-mxg_ledger_count(const struct mxg_ledger *l)
-{
-	return l ? l->count : 0;
-}
-
 /*
  * Answers that wait hold their whole message in their query's region
  * (an MX set of 1,024 long names is some hundreds of KiB parsed, and

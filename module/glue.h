@@ -124,7 +124,6 @@ void mxg_ledger_add(struct mxg_ledger *l, const uint8_t *name,
     uint16_t qtype);
 void mxg_ledger_release(struct mxg_ledger *l, const uint8_t *name,
     uint16_t qtype);
-size_t mxg_ledger_count(const struct mxg_ledger *l);
 /* May one more answer wait for its lookups?  Count those that do. */
 bool mxg_ledger_may_wait(const struct mxg_ledger *l,
     const struct mxg_settings *set);

@@ -524,17 +524,13 @@ void
 mxg_lookup_facts(struct mxg_query *q)
 {
 	struct mxg_answer *ans = q->an.answer;
-	struct mxg_fact unknown, fact;
 	size_t i;
 
-	memset(&unknown, 0, sizeof(unknown));
 	for (i = 0; i < ans->exchange_count; i++) {
 		struct mxg_type_lookup *tl = q->lookups[i].type;
 
-		if (!tl[MXG_A].known && !tl[MXG_AAAA].known)
-			continue;
-		fact = mxg_fact_merge(tl[MXG_A].known ? &tl[MXG_A].fact : &unknown,
-		    tl[MXG_AAAA].known ? &tl[MXG_AAAA].fact : &unknown);
-		mxg_answer_set_fact(ans, i, &fact);
+		mxg_answer_set_results(ans, i,
+		    tl[MXG_A].known ? &tl[MXG_A].fact : NULL,
+		    tl[MXG_AAAA].known ? &tl[MXG_AAAA].fact : NULL);
 	}
 }

@@ -417,6 +417,20 @@ mxg_answer_set_fact(struct mxg_answer *ans, size_t i,
 		ans->exchanges[i].fact.canonical = NULL;
 }
 
+void
+mxg_answer_set_results(struct mxg_answer *ans, size_t i,
+    const struct mxg_fact *a_result, const struct mxg_fact *aaaa_result)
+{
+	static const struct mxg_fact unknown;
+	struct mxg_fact fact;
+
+	if (!a_result && !aaaa_result)
+		return;
+	fact = mxg_fact_merge(a_result ? a_result : &unknown,
+	    aaaa_result ? aaaa_result : &unknown);
+	mxg_answer_set_fact(ans, i, &fact);
+}
+
 /* The smaller TTL of the results that carry evidence; 0 if neither. */
 static uint32_t
 merged_ttl(const struct mxg_fact *a, const struct mxg_fact *b)

@@ -473,18 +473,13 @@ static void
 judge(struct chk_job *job)
 {
 	struct mxg_answer *ans = job->an.answer;
-	struct mxg_fact unknown, fact;
 	size_t i;
 
-	memset(&unknown, 0, sizeof(unknown));
 	for (i = 0; i < ans->exchange_count; i++) {
 		struct chk_type *t = job->types[i];
 
-		if (!t[0].known && !t[1].known)
-			continue;
-		fact = mxg_fact_merge(t[0].known ? &t[0].fact : &unknown,
-		    t[1].known ? &t[1].fact : &unknown);
-		mxg_answer_set_fact(ans, i, &fact);
+		mxg_answer_set_results(ans, i, t[0].known ? &t[0].fact : NULL,
+		    t[1].known ? &t[1].fact : NULL);
 	}
 	if (!mxg_analysis_run(&job->an, job->res->set)) {
 		job->result.error = "the analysis failed";

@@ -164,6 +164,14 @@ void mxg_answer_set_fact(struct mxg_answer *ans, size_t i,
     const struct mxg_fact *fact);
 
 /*
+ * The same from exchange i's A and AAAA results, merged by
+ * mxg_fact_merge(); NULL for a result not known.  With neither known the
+ * exchange keeps the fact it has.
+ */
+void mxg_answer_set_results(struct mxg_answer *ans, size_t i,
+    const struct mxg_fact *a_result, const struct mxg_fact *aaaa_result);
+
+/*
  * Build an RDATA item as a packed rrset keeps it (rdlength, preference,
  * exchange) into out: for a rewritten record, a test or a tool.
  * Returns its length, 0 if exchange is invalid or outlen too small.
