@@ -23,7 +23,10 @@ MXG_FAILED=0
 MXG_PIDS=""
 MXG_ZONES=""
 MXG_UNBOUND_EXTRA=""
-MXG_MODULE=${MXG_MODULE:-$MXG_PREFIX/lib/unbound/mxguard.so}
+# The build under test: its module, tools and helper programs.
+MXG_BUILDDIR=${MXG_BUILDDIR:-$MXG_PREFIX/obj}
+MXG_MODULE=${MXG_MODULE:-$MXG_BUILDDIR/.libs/mxguard.so}
+MXG_TOOLS=$MXG_BUILDDIR/tests/tools
 MXG_MODULES=${MXG_MODULES:-dynlib validator iterator}
 # The Unbound the checks talk to: its files in MXG_DIR are NAME.conf,
 # NAME.log, NAME.pid and NAME.stderr (mxg_instance, mxg_use).
@@ -207,8 +210,8 @@ mxg_show_logs() {
 	for f in $(for u in $MXG_INSTANCES; do echo "$MXG_DIR/$u.log" "$MXG_DIR/$u.stderr"; done) \
 	    "$MXG_NSD_LOG" ${MXG_MORE_LOGS:-}; do
 		[ -s "$f" ] || continue
-		echo "---- $(basename "$f") (last 60 lines) ----"
-		tail -n 60 "$f"
+		echo "# ---- $(basename "$f") (last 60 lines) ----"
+		tail -n 60 "$f" | sed 's/^/# /'
 	done
 }
 
@@ -230,11 +233,24 @@ mxg_cleanup() {
 trap mxg_cleanup EXIT
 trap 'exit 130' INT TERM
 
-mxg_pass() { MXG_PASSED=$((MXG_PASSED + 1)); printf 'ok %s: %s\n' "$MXG_SUITE" "$1"; }
+# Each check is a TAP line; what went wrong follows as TAP comments.
+MXG_CHECKS=0
+mxg_pass() {
+	MXG_PASSED=$((MXG_PASSED + 1)) MXG_CHECKS=$((MXG_CHECKS + 1))
+	printf 'ok %d - %s: %s\n' "$MXG_CHECKS" "$MXG_SUITE" "$1"
+}
 mxg_fail() {
-	MXG_FAILED=$((MXG_FAILED + 1))
-	printf 'FAIL %s: %s\n' "$MXG_SUITE" "$1"
-	[ $# -lt 2 ] || printf '  %s\n' "${@:2}"
+	MXG_FAILED=$((MXG_FAILED + 1)) MXG_CHECKS=$((MXG_CHECKS + 1))
+	printf 'not ok %d - %s: %s\n' "$MXG_CHECKS" "$MXG_SUITE" "$1"
+	[ $# -lt 2 ] || printf '#   %s\n' "${@:2}"
+}
+# mxg_skip N WHY: N checks that cannot run here, counted as skipped.
+mxg_skip() {
+	local i
+	for i in $(seq 1 "$1"); do
+		MXG_CHECKS=$((MXG_CHECKS + 1))
+		printf 'ok %d - %s # SKIP %s\n' "$MXG_CHECKS" "$MXG_SUITE" "$2"
+	done
 }
 
 # dig against the resolver under test; prints the answer section without
@@ -323,7 +339,7 @@ mxg_check() {
 
 # mxg_done: report and exit with the suite's status.
 mxg_done() {
-	printf '%s: %d passed, %d failed\n' "$MXG_SUITE" "$MXG_PASSED" "$MXG_FAILED"
+	echo "1..$MXG_CHECKS"
 	[ "$MXG_FAILED" -eq 0 ]
 	exit
 }

@@ -7,12 +7,9 @@
 # back after it, instead of waiting on for servers that never answer.
 . "$(dirname "$0")/lib.sh"
 
-BD_FAULT=$MXG_DIR/fault-server
-BD_RELAY=$MXG_DIR/relay
+BD_FAULT=$MXG_TOOLS/fault-server
+BD_RELAY=$MXG_TOOLS/relay
 BD_GATE=$MXG_DIR/gate
-cc -O2 -Wall -o "$BD_FAULT" "$MXG_TOP/tests/integration/fault-server.c" &&
-    cc -O2 -Wall -o "$BD_RELAY" "$MXG_TOP/bench/relay.c" -lpthread ||
-    { mxg_fail "the fault server and the relay build"; mxg_done; }
 
 bd_conf() {	# extra mxguard.conf lines
 	mxg_conf <<CONF

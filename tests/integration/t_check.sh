@@ -8,8 +8,8 @@
 # decision and distribution lines the checker prints.
 . "$(dirname "$0")/lib.sh"
 
-CHECK=$MXG_PREFIX/bin/mxguard-check
-[ -x "$CHECK" ] || { mxg_fail "mxguard-check is installed in $MXG_PREFIX/bin"; mxg_done; }
+CHECK=$MXG_BUILDDIR/mxguard-check
+[ -x "$CHECK" ] || { mxg_fail "mxguard-check is built in $MXG_BUILDDIR"; mxg_done; }
 
 mxg_zone mx.test exempt.test signed.test gen.test
 mxg_conf <<'CONF'
@@ -149,16 +149,14 @@ mxg_check "invalid operands: exit 4" test "$CHK_RC" = 4
 printf 'mxguard:\n\tcname-policy: sometimes\n' >"$MXG_DIR/bad.conf"
 "$CHECK" -c "$MXG_DIR/bad.conf" good.mx.test >/dev/null 2>"$MXG_DIR/bad.err"
 rc=$?
-"$MXG_PREFIX/sbin/mxguard-checkconf" "$MXG_DIR/bad.conf" >/dev/null 2>"$MXG_DIR/bad.checkconf"
+"$MXG_BUILDDIR/mxguard-checkconf" "$MXG_DIR/bad.conf" >/dev/null 2>"$MXG_DIR/bad.checkconf"
 mxg_check "a bad mxguard.conf: exit 4" test "$rc" = 4
 mxg_check "with the errors mxguard-checkconf reports" \
     sh -c 'head -n 1 "$1" | cmp -s - "$2"' - "$MXG_DIR/bad.err" "$MXG_DIR/bad.checkconf"
 
 # --- a server that never answers --------------------------------------
-cc -O2 -Wall -o "$MXG_DIR/fault-server" "$MXG_TOP/tests/integration/fault-server.c" ||
-    { mxg_fail "the fault server builds"; mxg_done; }
 silent=$(mxg_free_port)
-pid=$("$MXG_DIR/fault-server" -t 120 "$silent:silent") || { mxg_fail "fault server started"; mxg_done; }
+pid=$("$MXG_TOOLS/fault-server" -t 120 "$silent:silent") || { mxg_fail "fault server started"; mxg_done; }
 MXG_PIDS="$MXG_PIDS $pid"
 start=$(date +%s)
 chk --timeout 2 -q --stub "silent.test=127.0.0.1@$silent" a.silent.test good.mx.test b.silent.test

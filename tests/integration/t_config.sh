@@ -11,7 +11,7 @@
 # mxg_start (which starts both once).
 . "$(dirname "$0")/lib.sh"
 
-CHECKCONF=$MXG_PREFIX/sbin/mxguard-checkconf
+CHECKCONF=$MXG_BUILDDIR/mxguard-checkconf
 CORPUS=$MXG_TOP/tests/conf
 DIRCONF=$MXG_DIR/mxguard.conf
 : >>"$MXG_LOG"

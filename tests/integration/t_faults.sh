@@ -23,11 +23,8 @@
 # the suite waits for Unbound once, not once per case.
 . "$(dirname "$0")/lib.sh"
 
-FT_BIN=$MXG_DIR/fault-server
-FT_RELAY=$MXG_DIR/relay
-cc -O2 -Wall -o "$FT_BIN" "$MXG_TOP/tests/integration/fault-server.c" &&
-    cc -O2 -Wall -o "$FT_RELAY" "$MXG_TOP/bench/relay.c" -lpthread ||
-    { mxg_fail "the fault server and the relay build"; mxg_done; }
+FT_BIN=$MXG_TOOLS/fault-server
+FT_RELAY=$MXG_TOOLS/relay
 
 mxg_zone faults.test slow.test
 mxg_conf <<CONF

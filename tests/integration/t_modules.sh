@@ -115,10 +115,9 @@ else
 fi
 
 # subnetcache, behind the relay.
-relay=$MXG_DIR/ecs-relay
+relay=$MXG_TOOLS/ecs-relay
 RELAY_PORT=$(mxg_free_port)
-if cc -O2 -Wall -o "$relay" "$MXG_TOP/tests/integration/ecs-relay.c" &&
-    pid=$("$relay" -t 600 "$RELAY_PORT" "$MXG_NSD_PORT"); then
+if pid=$("$relay" -t 600 "$RELAY_PORT" "$MXG_NSD_PORT"); then
 	MXG_PIDS="$MXG_PIDS $pid"
 	mxg_pass "subnetcache: the ECS relay is up"
 else

@@ -16,17 +16,12 @@
 # (mxg_additional) and compare everything else whole.
 . "$(dirname "$0")/lib.sh"
 
-PF_RELAY=$MXG_PREFIX/bench/relay
+PF_RELAY=$MXG_TOOLS/relay
 PF_RELAY_PORT=$(mxg_free_port)
 PF_QLOG=$MXG_DIR/relay.log
 PF_GATE=$MXG_DIR/relay.gate
 PF_QLOG_MARK=0
 
-mkdir -p "$MXG_PREFIX/bench"
-if [ ! -x "$PF_RELAY" ] || [ "$MXG_TOP/bench/relay.c" -nt "$PF_RELAY" ]; then
-	cc -O2 -Wall -o "$PF_RELAY" "$MXG_TOP/bench/relay.c" -lpthread ||
-	    { mxg_fail "the relay builds"; mxg_done; }
-fi
 
 # NSD (again): after it was killed on purpose, or to add far.test.
 pf_nsd_restart() {

@@ -6,10 +6,8 @@
 # the files still come out whole, the last one at shutdown.
 . "$(dirname "$0")/lib.sh"
 
-RP_LIB=$MXG_DIR/slow-fsync.so
+RP_LIB=$MXG_TOOLS/.libs/slow-fsync.so
 RP_FSYNCS=$MXG_DIR/fsyncs
-cc -O2 -Wall -shared -fPIC -o "$RP_LIB" "$MXG_TOP/tests/integration/slow-fsync.c" -ldl ||
-    { mxg_fail "the slow fsync library builds"; mxg_done; }
 
 mxg_zone mx.test
 mxg_conf <<CONF

@@ -35,6 +35,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "toolutil.h"
+
 #define RELAY_MAX_INFLIGHT	1000
 #define RELAY_MSG_MAX		65535
 #define RELAY_UPSTREAM_TIMEOUT	3	/* seconds */
@@ -280,26 +282,6 @@ tcp_accept(void *arg)
 	return NULL;
 }
 
-static int
-listen_on(int type, unsigned port)
-{
-	struct sockaddr_in sa;
-	int fd = socket(AF_INET, type, 0), one = 1;
-
-	if (fd < 0)
-		return -1;
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	memset(&sa, 0, sizeof(sa));
-	sa.sin_family = AF_INET;
-	sa.sin_port = htons((uint16_t)port);
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
-	    (type == SOCK_STREAM && listen(fd, 128) != 0)) {
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
 
 int
 main(int argc, char **argv)
@@ -328,8 +310,8 @@ main(int argc, char **argv)
 	upstream.sin_family = AF_INET;
 	upstream.sin_port = htons((uint16_t)uport);
 	upstream.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if ((udp_fd = listen_on(SOCK_DGRAM, port)) < 0 ||
-	    (tcp_fd = listen_on(SOCK_STREAM, port)) < 0) {
+	if ((udp_fd = tool_listen(SOCK_DGRAM, port)) < 0 ||
+	    (tcp_fd = tool_listen(SOCK_STREAM, port)) < 0) {
 		fprintf(stderr, "relay: cannot listen on 127.0.0.1 port %u: %s\n",
 		    port, strerror(errno));
 		return 1;
@@ -338,21 +320,8 @@ main(int argc, char **argv)
 		fprintf(stderr, "relay: %s: %s\n", logpath, strerror(errno));
 		return 1;
 	}
-	if (background) {
-		pid_t pid = fork();
-
-		if (pid < 0)
-			return 1;
-		if (pid > 0) {
-			printf("%ld\n", (long)pid);
-			return 0;
-		}
-		/* Let go of the caller's output, or $(relay -b) never ends. */
-		setsid();
-		if (!freopen("/dev/null", "w", stdout) ||
-		    !freopen("/dev/null", "w", stderr))
-			return 1;
-	}
+	if (background)
+		tool_background();
 	signal(SIGPIPE, SIG_IGN);
 	/* Bounded: gone after its lifetime even if nobody stops it. */
 	alarm(lifetime);

@@ -25,6 +25,8 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include "toolutil.h"
+
 #define OPT_TYPE	41
 #define ECS_CODE	8
 
@@ -162,7 +164,6 @@ main(int argc, char **argv)
 	unsigned lifetime = 300, listen_port, upstream;
 	struct sockaddr_in sa;
 	int fd, on = 1, i = 1;
-	pid_t pid;
 
 	if (argc > 2 && strcmp(argv[1], "-t") == 0) {
 		lifetime = (unsigned)atoi(argv[2]);
@@ -182,14 +183,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "ecs-relay: cannot bind port %u\n", listen_port);
 		return 1;
 	}
-	fflush(stdout);
-	if ((pid = fork()) < 0)
-		return 1;
-	if (pid > 0) {
-		printf("%ld\n", (long)pid);
-		return 0;
-	}
-	fclose(stdout);
+	tool_background();
 	alarm(lifetime);
 	for (;;)
 		relay(fd, upstream);

@@ -35,6 +35,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "toolutil.h"
+
 #define BLACKHOLE_MAX_CONN	1000
 
 struct conn {
@@ -62,27 +64,6 @@ usage(void)
 	exit(2);
 }
 
-static int
-listen_on(int type, unsigned port)
-{
-	struct sockaddr_in sa;
-	int fd = socket(AF_INET, type, 0), one = 1;
-
-	if (fd < 0)
-		return -1;
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	memset(&sa, 0, sizeof(sa));
-	sa.sin_family = AF_INET;
-	sa.sin_port = htons((uint16_t)port);
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
-	    (type == SOCK_STREAM && listen(fd, 64) != 0)) {
-		close(fd);
-		return -1;
-	}
-	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
-	return fd;
-}
 
 /* The counts to count_file, atomically (a reader never sees half). */
 static void
@@ -154,24 +135,16 @@ main(int argc, char **argv)
 	}
 	if (port == 0 || port > 65535 || !count_file)
 		usage();
-	if ((ufd = listen_on(SOCK_DGRAM, port)) < 0 ||
-	    (tfd = listen_on(SOCK_STREAM, port)) < 0) {
+	if ((ufd = tool_listen(SOCK_DGRAM, port)) < 0 ||
+	    (tfd = tool_listen(SOCK_STREAM, port)) < 0) {
 		fprintf(stderr, "blackhole: cannot listen on 127.0.0.1 port %u: %s\n",
 		    port, strerror(errno));
 		return 1;
 	}
-	if (background) {
-		pid_t pid = fork();
-
-		if (pid < 0)
-			return 1;
-		if (pid > 0) {
-			printf("%ld\n", (long)pid);
-			return 0;
-		}
-		setsid();
-		freopen("/dev/null", "w", stdout);
-	}
+	fcntl(ufd, F_SETFL, fcntl(ufd, F_GETFL) | O_NONBLOCK);
+	fcntl(tfd, F_SETFL, fcntl(tfd, F_GETFL) | O_NONBLOCK);
+	if (background)
+		tool_background();
 	signal(SIGTERM, on_signal);
 	signal(SIGINT, on_signal);
 	signal(SIGPIPE, SIG_IGN);

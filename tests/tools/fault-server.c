@@ -28,6 +28,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "toolutil.h"
+
 #define MAX_PORTS	16
 
 enum mode { SERVFAIL, REFUSED, TRUNCATE, GARBAGE, SILENT };
@@ -41,26 +43,6 @@ struct port {
 	int udp, tcp;
 };
 
-static int
-bind_port(int type, unsigned port)
-{
-	struct sockaddr_in sa;
-	int fd, on = 1;
-
-	if ((fd = socket(AF_INET, type, 0)) < 0)
-		return -1;
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
-	memset(&sa, 0, sizeof(sa));
-	sa.sin_family = AF_INET;
-	sa.sin_port = htons((uint16_t)port);
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-	    (type == SOCK_STREAM && listen(fd, 64) < 0)) {
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
 
 /* The end of the question section, or 0 when the query has none. */
 static size_t
@@ -170,7 +152,6 @@ main(int argc, char **argv)
 	struct pollfd pfd[2 * MAX_PORTS];
 	unsigned lifetime = 300;
 	int n = 0, i, j;
-	pid_t pid;
 
 	for (i = 1; i < argc; i++) {
 		char *colon;
@@ -189,8 +170,8 @@ main(int argc, char **argv)
 		if (j > SILENT || port == 0 || port > 65535)
 			goto usage;
 		ports[n].mode = (enum mode)j;
-		if ((ports[n].udp = bind_port(SOCK_DGRAM, port)) < 0 ||
-		    (ports[n].tcp = bind_port(SOCK_STREAM, port)) < 0) {
+		if ((ports[n].udp = tool_listen(SOCK_DGRAM, port)) < 0 ||
+		    (ports[n].tcp = tool_listen(SOCK_STREAM, port)) < 0) {
 			fprintf(stderr, "fault-server: cannot bind port %u\n", port);
 			return 1;
 		}
@@ -199,14 +180,7 @@ main(int argc, char **argv)
 	if (n == 0)
 		goto usage;
 	signal(SIGPIPE, SIG_IGN);
-	fflush(stdout);
-	if ((pid = fork()) < 0)
-		return 1;
-	if (pid > 0) {
-		printf("%ld\n", (long)pid);
-		return 0;
-	}
-	fclose(stdout);
+	tool_background();
 	alarm(lifetime);
 	for (i = 0; i < n; i++) {
 		pfd[2 * i].fd = ports[i].udp;

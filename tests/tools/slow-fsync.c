@@ -12,7 +12,8 @@
 #include <time.h>
 #include <unistd.h>
 
-int
+/* Exported: the build hides every symbol by default. */
+__attribute__((visibility("default"))) int
 fsync(int fd)
 {
 	static int (*real_fsync)(int);
