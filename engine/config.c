@@ -173,7 +173,7 @@ struct parser {
 	enum clause clause;
 	bool seen_mxguard;
 	bool exempt_full_reported;
-	struct where first[OPTION_COUNT];		/* where each option was set */
+	struct where first[OPTION_COUNT];	/* where each option was set */
 	struct mxg_settings *s;
 	size_t exempt_cap;
 };
@@ -256,38 +256,6 @@ const char *
 mxg_stats_format_name(enum mxg_stats_format format)
 {
 	return word_for(format_words, format);
-}
-
-/*
- * Copy text into out for a message: printable ASCII as is, anything else
- * as \xNN, so data from the file cannot forge or break a log line; long
- * text is cut with "...".
- */
-static const char *
-show(char *out, size_t outsize, const char *text, size_t len)
-{
-	static const char hex[] = "0123456789abcdef";
-	size_t o = 0, i;
-
-	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)text[i];
-
-		if (o + 8 > outsize) {
-			memcpy(out + o, "...", 3);
-			o += 3;
-			break;
-		}
-		if (c >= 0x20 && c < 0x7f && c != '\\') {
-			out[o++] = (char)c;
-		} else {
-			out[o++] = '\\';
-			out[o++] = 'x';
-			out[o++] = hex[c >> 4];
-			out[o++] = hex[c & 0xf];
-		}
-	}
-	out[o] = '\0';
-	return out;
 }
 
 static void
@@ -544,7 +512,7 @@ parse_word(struct parser *p, const struct option *opt, const char *value,
 	}
 	list_words(expected, sizeof(expected), opt->words);
 	error_at(p, p->src->name, line, "%s: invalid value '%s' (expected %s)",
-	    opt->name, show(shown, sizeof(shown), value, strlen(value)), expected);
+	    opt->name, mxg_show(shown, sizeof(shown), value, strlen(value)), expected);
 	return false;
 }
 
@@ -587,7 +555,7 @@ parse_number(struct parser *p, const struct option *opt, const char *value,
 	if (c == value || *c != '\0') {
 		error_at(p, p->src->name, line,
 		    "%s: invalid number '%s' (expected decimal digits%s)",
-		    opt->name, show(shown, sizeof(shown), value, strlen(value)),
+		    opt->name, mxg_show(shown, sizeof(shown), value, strlen(value)),
 		    opt->type == TYPE_SIZE ? ", then k, m or g" : "");
 		return false;
 	}
@@ -598,7 +566,7 @@ parse_number(struct parser *p, const struct option *opt, const char *value,
 	if (overflow || n < opt->min || n > opt->max) {
 		error_at(p, p->src->name, line,
 		    "%s: %s is out of range %lu..%lu", opt->name,
-		    show(shown, sizeof(shown), value, strlen(value)), opt->min, opt->max);
+		    mxg_show(shown, sizeof(shown), value, strlen(value)), opt->min, opt->max);
 		return false;
 	}
 	*out = n;
@@ -616,7 +584,7 @@ add_exempt(struct parser *p, const char *value, unsigned line)
 	if (len == 0) {
 		error_at(p, p->src->name, line,
 		    "exempt-domain: invalid domain name '%s'",
-		    show(shown, sizeof(shown), value, strlen(value)));
+		    mxg_show(shown, sizeof(shown), value, strlen(value)));
 		return;
 	}
 	if (s->exempt_count >= MXG_CONF_EXEMPT_MAX) {
@@ -729,7 +697,7 @@ remember_name(struct parser *p, const char *path, const char *where_file,
 		out_of_memory(p, where_file);
 		return NULL;
 	}
-	show(copy, size, path, len);
+	mxg_show(copy, size, path, len);
 	p->names[p->files++] = copy;
 	return copy;
 }
@@ -754,7 +722,7 @@ read_file(struct parser *p, const char *path, const char *where_file,
 		char shown[SHOW_PATH_MAX];
 
 		snprintf(what, sizeof(what), "include '%s': ",
-		    show(shown, sizeof(shown), path, strlen(path)));
+		    mxg_show(shown, sizeof(shown), path, strlen(path)));
 	}
 	/* Non-blocking, so that a FIFO cannot hang the resolver. */
 	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
@@ -855,7 +823,7 @@ include_file(struct parser *p, const char *path, unsigned line)
 	if (p->depth >= MXG_CONF_INCLUDE_DEPTH) {
 		error_at(p, up->name, line,
 		    "include '%s': nested more than %d deep",
-		    show(shown, sizeof(shown), path, strlen(path)), MXG_CONF_INCLUDE_DEPTH);
+		    mxg_show(shown, sizeof(shown), path, strlen(path)), MXG_CONF_INCLUDE_DEPTH);
 		return;
 	}
 	if (read_file(p, path, up->name, line, false, &buf, &len, &st) != 1)
@@ -863,7 +831,7 @@ include_file(struct parser *p, const char *path, unsigned line)
 	if (already_reading(up, &st)) {
 		error_at(p, up->name, line,
 		    "include loop: '%s' is already being read",
-		    show(shown, sizeof(shown), path, strlen(path)));
+		    mxg_show(shown, sizeof(shown), path, strlen(path)));
 		free(buf);
 		return;
 	}
@@ -912,12 +880,12 @@ do_include(struct parser *p, const struct token *v)
 	r = glob(pattern, 0, NULL, &g);
 	if (r == GLOB_NOMATCH) {
 		error_at(p, p->src->name, v->line, "include: no file matches '%s'",
-		    show(shown, sizeof(shown), pattern, strlen(pattern)));
+		    mxg_show(shown, sizeof(shown), pattern, strlen(pattern)));
 		return;
 	}
 	if (r != 0) {
 		error_at(p, p->src->name, v->line, "include: cannot expand '%s'",
-		    show(shown, sizeof(shown), pattern, strlen(pattern)));
+		    mxg_show(shown, sizeof(shown), pattern, strlen(pattern)));
 		return;
 	}
 	for (i = 0; i < g.gl_pathc && !p->gave_up; i++)
@@ -933,7 +901,7 @@ name_alone(struct parser *p, const struct token *t, size_t namelen)
 {
 	char shown[SHOW_MAX];
 
-	show(shown, sizeof(shown), t->text, namelen);
+	mxg_show(shown, sizeof(shown), t->text, namelen);
 	if (name_is(t, namelen, "mxguard")) {
 		p->clause = CLAUSE_MXGUARD;
 		p->seen_mxguard = true;
@@ -962,7 +930,7 @@ statement(struct parser *p, const struct token *t)
 		if (!t->bad)
 			error_at(p, p->src->name, t->line,
 			    "'%s': expected 'name: value'",
-			    show(shown, sizeof(shown), t->text, t->len));
+			    mxg_show(shown, sizeof(shown), t->text, t->len));
 		return;
 	}
 	namelen = (size_t)(colon - t->text);
@@ -980,7 +948,7 @@ statement(struct parser *p, const struct token *t)
 		name_alone(p, t, namelen);
 		return;
 	}
-	show(shown, sizeof(shown), t->text, namelen);
+	mxg_show(shown, sizeof(shown), t->text, namelen);
 	if (name_is(t, namelen, "include")) {
 		do_include(p, &v);
 		return;

@@ -421,6 +421,35 @@ mxg_dname_to_text(char *out, size_t outlen, const uint8_t *name)
 	return out;
 }
 
+/* Outside text for a message; see dname.h. */
+const char *
+mxg_show(char *out, size_t outsize, const char *text, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t o = 0, i;
+
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)text[i];
+
+		/* Room for one escape, then "..." and the NUL. */
+		if (o + 8 > outsize) {
+			memcpy(out + o, "...", 3);
+			o += 3;
+			break;
+		}
+		if (c >= 0x20 && c < 0x7f && c != '\\') {
+			out[o++] = (char)c;
+		} else {
+			out[o++] = '\\';
+			out[o++] = 'x';
+			out[o++] = hex[c >> 4];
+			out[o++] = hex[c & 0xf];
+		}
+	}
+	out[o] = '\0';
+	return out;
+}
+
 void
 mxg_text_init(struct mxg_text *t, char *buf, size_t size)
 {

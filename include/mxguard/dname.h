@@ -260,4 +260,13 @@ void mxg_text_name(struct mxg_text *t, const uint8_t *name);
 /* Finish: mark truncation with "...", return the buffer. */
 char *mxg_text_end(struct mxg_text *t);
 
+/*
+ * The one escaper for text from outside (a file, the command line) in a
+ * message: anything but printable ASCII, and the backslash, becomes
+ * \xNN, so the data cannot forge or break a log line; text that does not
+ * fit is cut with "...".  outsize must be at least 8.  Returns out.
+ */
+const char *mxg_show(char *out, size_t outsize, const char *text,
+    size_t len);
+
 #endif /* MXGUARD_DNAME_H */
