@@ -877,18 +877,14 @@ do_include(struct parser *p, const struct token *v)
 		include_file(p, pattern, v->line);
 		return;
 	}
-	r = glob(pattern, 0, NULL, &g);
-	if (r == GLOB_NOMATCH) {
-		error_at(p, p->src->name, v->line, "include: no file matches '%s'",
+	/* Zeroed, so globfree() is safe whatever glob() left behind. */
+	memset(&g, 0, sizeof(g));
+	if ((r = glob(pattern, 0, NULL, &g)) != 0)
+		error_at(p, p->src->name, v->line, r == GLOB_NOMATCH ?
+		    "include: no file matches '%s'" :
+		    "include: cannot expand '%s'",
 		    mxg_show(shown, sizeof(shown), pattern, strlen(pattern)));
-		return;
-	}
-	if (r != 0) {
-		error_at(p, p->src->name, v->line, "include: cannot expand '%s'",
-		    mxg_show(shown, sizeof(shown), pattern, strlen(pattern)));
-		return;
-	}
-	for (i = 0; i < g.gl_pathc && !p->gave_up; i++)
+	for (i = 0; r == 0 && i < g.gl_pathc && !p->gave_up; i++)
 		include_file(p, g.gl_pathv[i], v->line);
 	globfree(&g);
 }
