@@ -1173,49 +1173,21 @@ mxg_config_locate(char *out, size_t outlen, const char *env,
 
 /* ---- writing the effective settings ---- */
 
-/*
- * A name in presentation form that reads back the same: letters,
- * digits, '-' and '_' as they are, every other octet as \DDD, so no
- * quoting, comment or blank can arise from the data.
- */
-static void
-write_name(FILE *out, const uint8_t *name)
-{
-	if (*name == 0) {
-		fputc('.', out);
-		return;
-	}
-	while (*name != 0) {
-		unsigned len = *name++, i;
-
-		for (i = 0; i < len; i++, name++) {
-			unsigned c = *name;
-
-			if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-			    (c >= '0' && c <= '9') || c == '-' || c == '_')
-				fputc((int)c, out);
-			else
-				fprintf(out, "\\%03u", c);
-		}
-		fputc('.', out);
-	}
-}
-
 int
 mxg_config_write(FILE *out, const struct mxg_settings *s)
 {
 	const char *file = s->stats_file != NULL ? s->stats_file : "";
+	char name[MXG_DNAME_TEXTLEN];
 	const struct option *opt;
 	size_t i;
 
 	fprintf(out, "mxguard:\n");
 	for (opt = options; opt < options + OPTION_COUNT; opt++) {
 		if (opt->type == TYPE_DOMAIN) {
-			for (i = 0; i < s->exempt_count; i++) {
-				fprintf(out, "\t%s: ", opt->name);
-				write_name(out, s->exempt[i]);
-				fputc('\n', out);
-			}
+			for (i = 0; i < s->exempt_count; i++)
+				fprintf(out, "\t%s: %s\n", opt->name,
+				    mxg_dname_to_word(name, sizeof(name),
+				    s->exempt[i]));
 		} else if (opt->type == TYPE_PATH) {
 			/* A value holds at most one kind of quote. */
 			char q = strchr(file, '"') != NULL ? '\'' : '"';

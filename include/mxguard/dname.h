@@ -56,6 +56,12 @@ size_t mxg_dname_from_text(uint8_t *out, const char *text);
  */
 char *mxg_dname_to_text(char *out, size_t outlen, const uint8_t *name);
 
+/*
+ * The same with only letters, digits, '-' and '_' bare and every other
+ * octet as \DDD, so a configuration file reads it back unchanged.
+ */
+char *mxg_dname_to_word(char *out, size_t outlen, const uint8_t *name);
+
 /* True for the root name ".", a single zero octet. */
 bool mxg_dname_is_root(const uint8_t *name);
 
