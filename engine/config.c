@@ -17,6 +17,7 @@
 #include <limits.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,47 +65,68 @@ static const struct word format_words[] = {
 	{ NULL, 0 }
 };
 
-enum option_id {
-	OPT_CNAME_POLICY, OPT_ADDRESS_LITERAL_POLICY, OPT_DANGLING_POLICY,
-	OPT_NULL_MX_POLICY, OPT_SERVFAIL_TTL, OPT_EXEMPT_DOMAIN, OPT_PREFETCH,
-	OPT_MAX_EXCHANGES, OPT_LOOKUPS_PER_THREAD, OPT_ADDITIONAL, OPT_LOG_DISTRIBUTION, OPT_LOG_RATE,
-	OPT_STATS_INTERVAL, OPT_STATS_FILE, OPT_STATS_FORMAT,
-	OPT_STATS_MAX_DOMAINS, OPT_STATS_MAX_MEMORY, OPT_COUNT
-};
-
 /* TYPE_SIZE: a number of bytes, with k, m or g as in unbound.conf. */
 enum option_type { TYPE_WORD, TYPE_NUMBER, TYPE_SIZE, TYPE_PATH, TYPE_DOMAIN };
 
+/*
+ * One option: how its value is read and checked, where it is kept and
+ * its built-in default.  Words and numbers are kept by store() through
+ * offset and size; a path or domain has its own setter (size 0).
+ */
 struct option {
 	const char *name;
 	enum option_type type;
+	size_t offset, size;		/* the field in struct mxg_settings */
+	unsigned long def;
 	const struct word *words;	/* TYPE_WORD */
 	unsigned long min, max;		/* TYPE_NUMBER, TYPE_SIZE */
 };
 
-/* In enum option_id order, which is also the order -o writes. */
-static const struct option options[OPT_COUNT] = {
-	{ "cname-policy", TYPE_WORD, cname_policy_words, 0, 0 },
-	{ "address-literal-policy", TYPE_WORD, policy_words, 0, 0 },
-	{ "dangling-policy", TYPE_WORD, policy_words, 0, 0 },
-	{ "null-mx-policy", TYPE_WORD, policy_words, 0, 0 },
-	{ "servfail-ttl", TYPE_NUMBER, NULL, 0, MXG_SERVFAIL_TTL_MAX },
-	{ "exempt-domain", TYPE_DOMAIN, NULL, 0, 0 },
-	{ "prefetch", TYPE_WORD, prefetch_words, 0, 0 },
-	{ "max-exchanges", TYPE_NUMBER, NULL,
-	    MXG_MAX_EXCHANGES_MIN, MXG_MAX_EXCHANGES_MAX },
-	{ "lookups-per-thread", TYPE_NUMBER, NULL, 0, MXG_LOOKUPS_PER_THREAD_MAX },
-	{ "additional", TYPE_WORD, bool_words, 0, 0 },
-	{ "log-distribution", TYPE_WORD, bool_words, 0, 0 },
-	{ "log-rate", TYPE_NUMBER, NULL, 0, MXG_LOG_RATE_MAX },
-	{ "stats-interval", TYPE_NUMBER, NULL, 0, MXG_STATS_INTERVAL_MAX },
-	{ "stats-file", TYPE_PATH, NULL, 0, 0 },
-	{ "stats-format", TYPE_WORD, format_words, 0, 0 },
-	{ "stats-max-domains", TYPE_NUMBER, NULL,
-	    MXG_STATS_MAX_DOMAINS_MIN, MXG_STATS_MAX_DOMAINS_MAX },
-	{ "stats-max-memory", TYPE_SIZE, NULL,
-	    MXG_STATS_MAX_MEMORY_MIN, MXG_STATS_MAX_MEMORY_MAX },
+#define FIELD(f)	offsetof(struct mxg_settings, f), \
+			sizeof(((struct mxg_settings *)0)->f)
+#define WORD(name, f, def, words) \
+	{ name, TYPE_WORD, FIELD(f), def, words, 0, 0 }
+#define NUMBER(name, f, def, min, max) \
+	{ name, TYPE_NUMBER, FIELD(f), def, NULL, min, max }
+#define SIZE(name, f, def, min, max) \
+	{ name, TYPE_SIZE, FIELD(f), def, NULL, min, max }
+
+/* The order is the order -o writes. */
+static const struct option options[] = {
+	WORD("cname-policy", cname_policy, MXG_POLICY_STRIP,
+	    cname_policy_words),
+	WORD("address-literal-policy", address_literal_policy, MXG_POLICY_LOG,
+	    policy_words),
+	WORD("dangling-policy", dangling_policy, MXG_POLICY_LOG, policy_words),
+	WORD("null-mx-policy", null_mx_policy, MXG_POLICY_LOG, policy_words),
+	NUMBER("servfail-ttl", servfail_ttl, 60, 0, MXG_SERVFAIL_TTL_MAX),
+	{ "exempt-domain", TYPE_DOMAIN, 0, 0, 0, NULL, 0, 0 },
+	WORD("prefetch", prefetch, MXG_PREFETCH_WAIT, prefetch_words),
+	NUMBER("max-exchanges", max_exchanges, 8,
+	    MXG_MAX_EXCHANGES_MIN, MXG_MAX_EXCHANGES_MAX),
+	NUMBER("lookups-per-thread", lookups_per_thread, 256,
+	    0, MXG_LOOKUPS_PER_THREAD_MAX),
+	WORD("additional", additional, 1, bool_words),
+	WORD("log-distribution", log_distribution, 1, bool_words),
+	NUMBER("log-rate", log_rate, 5, 0, MXG_LOG_RATE_MAX),
+	NUMBER("stats-interval", stats_interval, 300, 0,
+	    MXG_STATS_INTERVAL_MAX),
+	{ "stats-file", TYPE_PATH, 0, 0, 0, NULL, 0, 0 },
+	WORD("stats-format", stats_format, MXG_STATS_JSON, format_words),
+	NUMBER("stats-max-domains", stats_max_domains, 10000,
+	    MXG_STATS_MAX_DOMAINS_MIN, MXG_STATS_MAX_DOMAINS_MAX),
+	SIZE("stats-max-memory", stats_max_memory, 32UL << 20,
+	    MXG_STATS_MAX_MEMORY_MIN, MXG_STATS_MAX_MEMORY_MAX),
 };
+
+#define OPTION_COUNT	(sizeof(options) / sizeof(options[0]))
+
+/* store() tells an enum from a bool or an unsigned long by its width. */
+_Static_assert(sizeof(enum mxg_policy) == sizeof(unsigned) &&
+    sizeof(enum mxg_prefetch) == sizeof(unsigned) &&
+    sizeof(enum mxg_stats_format) == sizeof(unsigned) &&
+    sizeof(bool) != sizeof(unsigned),
+    "settings enums must be as wide as an unsigned");
 
 enum token_type { TOK_END, TOK_WORD, TOK_QUOTED };
 
@@ -151,32 +173,62 @@ struct parser {
 	enum clause clause;
 	bool seen_mxguard;
 	bool exempt_full_reported;
-	struct where first[OPT_COUNT];		/* where each option was set */
+	struct where first[OPTION_COUNT];	/* where each option was set */
 	struct mxg_settings *s;
 	size_t exempt_cap;
 };
 
 static void parse_source(struct parser *p, struct source *src);
 
+/*
+ * The settings keep each word or number as a bool, an enum, an unsigned
+ * or an unsigned long; the field's width tells which, as every enum of
+ * the settings is as wide as an unsigned.
+ */
+static void
+store(struct mxg_settings *s, const struct option *opt, unsigned long v)
+{
+	char *field = (char *)s + opt->offset;
+	unsigned narrow = (unsigned)v;
+	bool flag = v != 0;
+
+	if (opt->size == sizeof(flag))
+		memcpy(field, &flag, sizeof(flag));
+	else if (opt->size == sizeof(narrow))
+		memcpy(field, &narrow, sizeof(narrow));
+	else
+		memcpy(field, &v, sizeof(v));
+}
+
+static unsigned long
+fetch(const struct mxg_settings *s, const struct option *opt)
+{
+	const char *field = (const char *)s + opt->offset;
+	unsigned long wide;
+	unsigned narrow;
+	bool flag;
+
+	if (opt->size == sizeof(flag)) {
+		memcpy(&flag, field, sizeof(flag));
+		return flag;
+	}
+	if (opt->size == sizeof(narrow)) {
+		memcpy(&narrow, field, sizeof(narrow));
+		return narrow;
+	}
+	memcpy(&wide, field, sizeof(wide));
+	return wide;
+}
+
 void
 mxg_settings_defaults(struct mxg_settings *s)
 {
+	size_t i;
+
 	memset(s, 0, sizeof(*s));
-	s->cname_policy = MXG_POLICY_STRIP;
-	s->address_literal_policy = MXG_POLICY_LOG;
-	s->dangling_policy = MXG_POLICY_LOG;
-	s->null_mx_policy = MXG_POLICY_LOG;
-	s->servfail_ttl = 60;
-	s->prefetch = MXG_PREFETCH_WAIT;
-	s->max_exchanges = 8;
-	s->lookups_per_thread = 256;
-	s->additional = true;
-	s->log_distribution = true;
-	s->log_rate = 5;
-	s->stats_interval = 300;
-	s->stats_format = MXG_STATS_JSON;
-	s->stats_max_domains = 10000;
-	s->stats_max_memory = 32UL << 20;
+	for (i = 0; i < OPTION_COUNT; i++)
+		if (options[i].size != 0)
+			store(s, &options[i], options[i].def);
 }
 
 static const char *
@@ -204,38 +256,6 @@ const char *
 mxg_stats_format_name(enum mxg_stats_format format)
 {
 	return word_for(format_words, format);
-}
-
-/*
- * Copy text into out for a message: printable ASCII as is, anything else
- * as \xNN, so data from the file cannot forge or break a log line; long
- * text is cut with "...".
- */
-static const char *
-show(char *out, size_t outsize, const char *text, size_t len)
-{
-	static const char hex[] = "0123456789abcdef";
-	size_t o = 0, i;
-
-	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)text[i];
-
-		if (o + 8 > outsize) {
-			memcpy(out + o, "...", 3);
-			o += 3;
-			break;
-		}
-		if (c >= 0x20 && c < 0x7f && c != '\\') {
-			out[o++] = (char)c;
-		} else {
-			out[o++] = '\\';
-			out[o++] = 'x';
-			out[o++] = hex[c >> 4];
-			out[o++] = hex[c & 0xf];
-		}
-	}
-	out[o] = '\0';
-	return out;
 }
 
 static void
@@ -452,7 +472,7 @@ find_option(const char *name, size_t len)
 {
 	size_t i;
 
-	for (i = 0; i < OPT_COUNT; i++)
+	for (i = 0; i < OPTION_COUNT; i++)
 		if (strlen(options[i].name) == len &&
 		    memcmp(options[i].name, name, len) == 0)
 			return &options[i];
@@ -492,7 +512,7 @@ parse_word(struct parser *p, const struct option *opt, const char *value,
 	}
 	list_words(expected, sizeof(expected), opt->words);
 	error_at(p, p->src->name, line, "%s: invalid value '%s' (expected %s)",
-	    opt->name, show(shown, sizeof(shown), value, strlen(value)), expected);
+	    opt->name, mxg_show(shown, sizeof(shown), value, strlen(value)), expected);
 	return false;
 }
 
@@ -535,7 +555,7 @@ parse_number(struct parser *p, const struct option *opt, const char *value,
 	if (c == value || *c != '\0') {
 		error_at(p, p->src->name, line,
 		    "%s: invalid number '%s' (expected decimal digits%s)",
-		    opt->name, show(shown, sizeof(shown), value, strlen(value)),
+		    opt->name, mxg_show(shown, sizeof(shown), value, strlen(value)),
 		    opt->type == TYPE_SIZE ? ", then k, m or g" : "");
 		return false;
 	}
@@ -546,59 +566,11 @@ parse_number(struct parser *p, const struct option *opt, const char *value,
 	if (overflow || n < opt->min || n > opt->max) {
 		error_at(p, p->src->name, line,
 		    "%s: %s is out of range %lu..%lu", opt->name,
-		    show(shown, sizeof(shown), value, strlen(value)), opt->min, opt->max);
+		    mxg_show(shown, sizeof(shown), value, strlen(value)), opt->min, opt->max);
 		return false;
 	}
 	*out = n;
 	return true;
-}
-
-static void
-store(struct mxg_settings *s, enum option_id id, unsigned long v)
-{
-	switch (id) {
-	case OPT_CNAME_POLICY: s->cname_policy = (enum mxg_policy)v; break;
-	case OPT_ADDRESS_LITERAL_POLICY:
-		s->address_literal_policy = (enum mxg_policy)v; break;
-	case OPT_DANGLING_POLICY: s->dangling_policy = (enum mxg_policy)v; break;
-	case OPT_NULL_MX_POLICY: s->null_mx_policy = (enum mxg_policy)v; break;
-	case OPT_SERVFAIL_TTL: s->servfail_ttl = v; break;
-	case OPT_PREFETCH: s->prefetch = (enum mxg_prefetch)v; break;
-	case OPT_MAX_EXCHANGES: s->max_exchanges = (unsigned)v; break;
-	case OPT_LOOKUPS_PER_THREAD: s->lookups_per_thread = v; break;
-	case OPT_ADDITIONAL: s->additional = v != 0; break;
-	case OPT_LOG_DISTRIBUTION: s->log_distribution = v != 0; break;
-	case OPT_LOG_RATE: s->log_rate = v; break;
-	case OPT_STATS_INTERVAL: s->stats_interval = v; break;
-	case OPT_STATS_FORMAT:
-		s->stats_format = (enum mxg_stats_format)v; break;
-	case OPT_STATS_MAX_DOMAINS: s->stats_max_domains = v; break;
-	case OPT_STATS_MAX_MEMORY: s->stats_max_memory = v; break;
-	default: break;
-	}
-}
-
-static unsigned long
-fetch(const struct mxg_settings *s, enum option_id id)
-{
-	switch (id) {
-	case OPT_CNAME_POLICY: return s->cname_policy;
-	case OPT_ADDRESS_LITERAL_POLICY: return s->address_literal_policy;
-	case OPT_DANGLING_POLICY: return s->dangling_policy;
-	case OPT_NULL_MX_POLICY: return s->null_mx_policy;
-	case OPT_SERVFAIL_TTL: return s->servfail_ttl;
-	case OPT_PREFETCH: return s->prefetch;
-	case OPT_MAX_EXCHANGES: return s->max_exchanges;
-	case OPT_LOOKUPS_PER_THREAD: return s->lookups_per_thread;
-	case OPT_ADDITIONAL: return s->additional;
-	case OPT_LOG_DISTRIBUTION: return s->log_distribution;
-	case OPT_LOG_RATE: return s->log_rate;
-	case OPT_STATS_INTERVAL: return s->stats_interval;
-	case OPT_STATS_FORMAT: return s->stats_format;
-	case OPT_STATS_MAX_DOMAINS: return s->stats_max_domains;
-	case OPT_STATS_MAX_MEMORY: return s->stats_max_memory;
-	default: return 0;
-	}
 }
 
 static void
@@ -612,7 +584,7 @@ add_exempt(struct parser *p, const char *value, unsigned line)
 	if (len == 0) {
 		error_at(p, p->src->name, line,
 		    "exempt-domain: invalid domain name '%s'",
-		    show(shown, sizeof(shown), value, strlen(value)));
+		    mxg_show(shown, sizeof(shown), value, strlen(value)));
 		return;
 	}
 	if (s->exempt_count >= MXG_CONF_EXEMPT_MAX) {
@@ -659,12 +631,11 @@ set_path(struct parser *p, const char *value)
 static void
 set_option(struct parser *p, const struct option *opt, const struct token *v)
 {
-	enum option_id id = (enum option_id)(opt - options);
 	char value[MXG_CONF_VALUE_MAX + 1];
 	unsigned long n;
 
-	if (id != OPT_EXEMPT_DOMAIN) {
-		struct where *first = &p->first[id];
+	if (opt->type != TYPE_DOMAIN) {
+		struct where *first = &p->first[opt - options];
 
 		if (first->file != NULL) {
 			error_at(p, p->src->name, v->line,
@@ -688,12 +659,12 @@ set_option(struct parser *p, const struct option *opt, const struct token *v)
 	switch (opt->type) {
 	case TYPE_WORD:
 		if (parse_word(p, opt, value, v->line, &n))
-			store(p->s, id, n);
+			store(p->s, opt, n);
 		break;
 	case TYPE_NUMBER:
 	case TYPE_SIZE:
 		if (parse_number(p, opt, value, v->line, &n))
-			store(p->s, id, n);
+			store(p->s, opt, n);
 		break;
 	case TYPE_PATH:
 		set_path(p, value);
@@ -726,7 +697,7 @@ remember_name(struct parser *p, const char *path, const char *where_file,
 		out_of_memory(p, where_file);
 		return NULL;
 	}
-	show(copy, size, path, len);
+	mxg_show(copy, size, path, len);
 	p->names[p->files++] = copy;
 	return copy;
 }
@@ -751,7 +722,7 @@ read_file(struct parser *p, const char *path, const char *where_file,
 		char shown[SHOW_PATH_MAX];
 
 		snprintf(what, sizeof(what), "include '%s': ",
-		    show(shown, sizeof(shown), path, strlen(path)));
+		    mxg_show(shown, sizeof(shown), path, strlen(path)));
 	}
 	/* Non-blocking, so that a FIFO cannot hang the resolver. */
 	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
@@ -852,7 +823,7 @@ include_file(struct parser *p, const char *path, unsigned line)
 	if (p->depth >= MXG_CONF_INCLUDE_DEPTH) {
 		error_at(p, up->name, line,
 		    "include '%s': nested more than %d deep",
-		    show(shown, sizeof(shown), path, strlen(path)), MXG_CONF_INCLUDE_DEPTH);
+		    mxg_show(shown, sizeof(shown), path, strlen(path)), MXG_CONF_INCLUDE_DEPTH);
 		return;
 	}
 	if (read_file(p, path, up->name, line, false, &buf, &len, &st) != 1)
@@ -860,7 +831,7 @@ include_file(struct parser *p, const char *path, unsigned line)
 	if (already_reading(up, &st)) {
 		error_at(p, up->name, line,
 		    "include loop: '%s' is already being read",
-		    show(shown, sizeof(shown), path, strlen(path)));
+		    mxg_show(shown, sizeof(shown), path, strlen(path)));
 		free(buf);
 		return;
 	}
@@ -906,18 +877,14 @@ do_include(struct parser *p, const struct token *v)
 		include_file(p, pattern, v->line);
 		return;
 	}
-	r = glob(pattern, 0, NULL, &g);
-	if (r == GLOB_NOMATCH) {
-		error_at(p, p->src->name, v->line, "include: no file matches '%s'",
-		    show(shown, sizeof(shown), pattern, strlen(pattern)));
-		return;
-	}
-	if (r != 0) {
-		error_at(p, p->src->name, v->line, "include: cannot expand '%s'",
-		    show(shown, sizeof(shown), pattern, strlen(pattern)));
-		return;
-	}
-	for (i = 0; i < g.gl_pathc && !p->gave_up; i++)
+	/* Zeroed, so globfree() is safe whatever glob() left behind. */
+	memset(&g, 0, sizeof(g));
+	if ((r = glob(pattern, 0, NULL, &g)) != 0)
+		error_at(p, p->src->name, v->line, r == GLOB_NOMATCH ?
+		    "include: no file matches '%s'" :
+		    "include: cannot expand '%s'",
+		    mxg_show(shown, sizeof(shown), pattern, strlen(pattern)));
+	for (i = 0; r == 0 && i < g.gl_pathc && !p->gave_up; i++)
 		include_file(p, g.gl_pathv[i], v->line);
 	globfree(&g);
 }
@@ -930,7 +897,7 @@ name_alone(struct parser *p, const struct token *t, size_t namelen)
 {
 	char shown[SHOW_MAX];
 
-	show(shown, sizeof(shown), t->text, namelen);
+	mxg_show(shown, sizeof(shown), t->text, namelen);
 	if (name_is(t, namelen, "mxguard")) {
 		p->clause = CLAUSE_MXGUARD;
 		p->seen_mxguard = true;
@@ -959,7 +926,7 @@ statement(struct parser *p, const struct token *t)
 		if (!t->bad)
 			error_at(p, p->src->name, t->line,
 			    "'%s': expected 'name: value'",
-			    show(shown, sizeof(shown), t->text, t->len));
+			    mxg_show(shown, sizeof(shown), t->text, t->len));
 		return;
 	}
 	namelen = (size_t)(colon - t->text);
@@ -977,7 +944,7 @@ statement(struct parser *p, const struct token *t)
 		name_alone(p, t, namelen);
 		return;
 	}
-	show(shown, sizeof(shown), t->text, namelen);
+	mxg_show(shown, sizeof(shown), t->text, namelen);
 	if (name_is(t, namelen, "include")) {
 		do_include(p, &v);
 		return;
@@ -1206,61 +1173,31 @@ mxg_config_locate(char *out, size_t outlen, const char *env,
 
 /* ---- writing the effective settings ---- */
 
-/*
- * A name in presentation form that reads back the same: letters,
- * digits, '-' and '_' as they are, every other octet as \DDD, so no
- * quoting, comment or blank can arise from the data.
- */
-static void
-write_name(FILE *out, const uint8_t *name)
-{
-	if (*name == 0) {
-		fputc('.', out);
-		return;
-	}
-	while (*name != 0) {
-		unsigned len = *name++, i;
-
-		for (i = 0; i < len; i++, name++) {
-			unsigned c = *name;
-
-			if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-			    (c >= '0' && c <= '9') || c == '-' || c == '_')
-				fputc((int)c, out);
-			else
-				fprintf(out, "\\%03u", c);
-		}
-		fputc('.', out);
-	}
-}
-
 int
 mxg_config_write(FILE *out, const struct mxg_settings *s)
 {
 	const char *file = s->stats_file != NULL ? s->stats_file : "";
-	size_t id, i;
+	char name[MXG_DNAME_TEXTLEN];
+	const struct option *opt;
+	size_t i;
 
 	fprintf(out, "mxguard:\n");
-	for (id = 0; id < OPT_COUNT; id++) {
-		const struct option *opt = &options[id];
-
-		if (id == OPT_EXEMPT_DOMAIN) {
-			for (i = 0; i < s->exempt_count; i++) {
-				fprintf(out, "\t%s: ", opt->name);
-				write_name(out, s->exempt[i]);
-				fputc('\n', out);
-			}
-		} else if (id == OPT_STATS_FILE) {
+	for (opt = options; opt < options + OPTION_COUNT; opt++) {
+		if (opt->type == TYPE_DOMAIN) {
+			for (i = 0; i < s->exempt_count; i++)
+				fprintf(out, "\t%s: %s\n", opt->name,
+				    mxg_dname_to_word(name, sizeof(name),
+				    s->exempt[i]));
+		} else if (opt->type == TYPE_PATH) {
 			/* A value holds at most one kind of quote. */
 			char q = strchr(file, '"') != NULL ? '\'' : '"';
 
 			fprintf(out, "\t%s: %c%s%c\n", opt->name, q, file, q);
 		} else if (opt->type == TYPE_NUMBER || opt->type == TYPE_SIZE) {
-			fprintf(out, "\t%s: %lu\n", opt->name,
-			    fetch(s, (enum option_id)id));
+			fprintf(out, "\t%s: %lu\n", opt->name, fetch(s, opt));
 		} else {
-			fprintf(out, "\t%s: %s\n", opt->name, word_for(opt->words,
-			    fetch(s, (enum option_id)id)));
+			fprintf(out, "\t%s: %s\n", opt->name,
+			    word_for(opt->words, fetch(s, opt)));
 		}
 	}
 	return fflush(out) == 0 && !ferror(out) ? 0 : -1;

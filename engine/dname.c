@@ -344,16 +344,27 @@ is_special(uint8_t c)
 	    c == ';' || c == '@' || c == '$';
 }
 
-/* Append the text for one octet; returns the new position or 0 if full. */
-static size_t
-put_octet(char *out, size_t outlen, size_t pos, uint8_t c)
+/* Octets any parser takes as part of a bare word, whatever follows. */
+static bool
+is_word_octet(uint8_t c)
 {
-	if (is_special(c)) {
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9') || c == '-' || c == '_';
+}
+
+/*
+ * Append the text for one octet; returns the new position or 0 if full.
+ * as_word leaves only word octets bare, so the text survives any lexer.
+ */
+static size_t
+put_octet(char *out, size_t outlen, size_t pos, uint8_t c, bool as_word)
+{
+	if (!as_word && is_special(c)) {
 		if (pos + 2 >= outlen)
 			return 0;
 		out[pos++] = '\\';
 		out[pos++] = (char)c;
-	} else if (c > 0x20 && c < 0x7f) {
+	} else if (as_word ? is_word_octet(c) : c > 0x20 && c < 0x7f) {
 		if (pos + 1 >= outlen)
 			return 0;
 		out[pos++] = (char)c;
@@ -372,7 +383,8 @@ put_octet(char *out, size_t outlen, size_t pos, uint8_t c)
  * *complete false when out was too small (cut on an octet boundary).
  */
 static size_t
-name_to_text(char *out, size_t outlen, const uint8_t *name, bool *complete)
+name_to_text(char *out, size_t outlen, const uint8_t *name, bool as_word,
+    bool *complete)
 {
 	size_t pos = 0;
 
@@ -393,7 +405,8 @@ name_to_text(char *out, size_t outlen, const uint8_t *name, bool *complete)
 		uint8_t i;
 
 		for (i = 0; i < len; i++) {
-			size_t next = put_octet(out, outlen, pos, *name++);
+			size_t next = put_octet(out, outlen, pos, *name++,
+			    as_word);
 
 			if (next == 0) {
 				out[pos] = '\0';
@@ -417,7 +430,45 @@ mxg_dname_to_text(char *out, size_t outlen, const uint8_t *name)
 {
 	bool complete;
 
-	name_to_text(out, outlen, name, &complete);
+	name_to_text(out, outlen, name, false, &complete);
+	return out;
+}
+
+char *
+mxg_dname_to_word(char *out, size_t outlen, const uint8_t *name)
+{
+	bool complete;
+
+	name_to_text(out, outlen, name, true, &complete);
+	return out;
+}
+
+/* Outside text for a message; see dname.h. */
+const char *
+mxg_show(char *out, size_t outsize, const char *text, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t o = 0, i;
+
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)text[i];
+
+		/* Room for one escape, then "..." and the NUL. */
+		if (o + 8 > outsize) {
+			memcpy(out + o, "...", 3);
+			o += 3;
+			break;
+		}
+		if (c >= 0x20 && c < 0x7f && c != '\\') {
+			out[o++] = (char)c;
+		} else {
+			out[o++] = '\\';
+			out[o++] = 'x';
+			out[o++] = hex[c >> 4];
+			out[o++] = hex[c & 0xf];
+		}
+	}
+	out[o] = '\0';
 	return out;
 }
 
@@ -482,7 +533,8 @@ mxg_text_name(struct mxg_text *t, const uint8_t *name)
 	if (t->truncated || t->size == 0)
 		return;
 	/* Straight into the line: names are most of what a line holds. */
-	n = name_to_text(t->buf + t->len, t->size - t->len, name, &complete);
+	n = name_to_text(t->buf + t->len, t->size - t->len, name, false,
+	    &complete);
 	if (!complete) {
 		t->buf[t->len] = '\0';
 		t->truncated = true;

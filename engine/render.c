@@ -88,29 +88,26 @@ mxg_sink_str(struct mxg_sink *s, const char *str)
 void
 mxg_sink_printf(struct mxg_sink *s, const char *fmt, ...)
 {
-	char small[256];
-	char *big = NULL;
 	va_list ap;
 	int n;
 
-	va_start(ap, fmt);
-	n = vsnprintf(small, sizeof(small), fmt, ap);
-	va_end(ap);
-	if (n < 0) {
-		s->failed = true;
+	if (s->failed)
 		return;
-	}
-	if ((size_t)n >= sizeof(small)) {
-		if ((big = malloc((size_t)n + 1)) == NULL) {
-			s->failed = true;
-			return;
-		}
-		va_start(ap, fmt);
-		vsnprintf(big, (size_t)n + 1, fmt, ap);
-		va_end(ap);
-	}
-	sink_write(s, big ? big : small, (size_t)n);
-	free(big);
+	/* A file takes the text directly; a buffer is measured, then filled. */
+	va_start(ap, fmt);
+	if (s->fp != NULL)
+		n = vfprintf(s->fp, fmt, ap);
+	else
+		n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		s->failed = true;
+	if (n < 0 || s->fp != NULL || !sink_reserve(s, (size_t)n))
+		return;
+	va_start(ap, fmt);
+	vsnprintf(s->buf + s->len, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	s->len += (size_t)n;
 }
 
 static void

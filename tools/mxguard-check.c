@@ -88,32 +88,17 @@ print_conf_error(void *arg, const char *file, unsigned line,
 	fprintf(stderr, "%s:%u: %s\n", file, line, message);
 }
 
-/* Input text in a message: no control characters, not too long. */
-static const char *
-shown(const char *s, char *buf, size_t size)
-{
-	size_t i;
-
-	for (i = 0; s[i] != '\0' && i + 4 < size; i++)
-		buf[i] = s[i] >= ' ' && s[i] < 0x7f ? s[i] : '?';
-	if (s[i] != '\0' && size > 4)
-		strcpy(buf + i, "...");
-	else
-		buf[i] = '\0';
-	return buf;
-}
-
 static void
 invalid(struct run *r, const char *text, const char *why)
 {
 	char buf[80];
 
+	mxg_show(buf, sizeof(buf), text, strlen(text));
 	if (r->in.fp != NULL)
 		fprintf(stderr, PROG ": %s:%u: %s: \"%s\" (line skipped)\n",
-		    r->in.name, r->in.lineno, why, shown(text, buf, sizeof(buf)));
+		    r->in.name, r->in.lineno, why, buf);
 	else
-		fprintf(stderr, PROG ": \"%s\": %s (skipped)\n",
-		    shown(text, buf, sizeof(buf)), why);
+		fprintf(stderr, PROG ": \"%s\": %s (skipped)\n", buf, why);
 	r->sum.invalid++;
 }
 

@@ -56,6 +56,12 @@ size_t mxg_dname_from_text(uint8_t *out, const char *text);
  */
 char *mxg_dname_to_text(char *out, size_t outlen, const uint8_t *name);
 
+/*
+ * The same with only letters, digits, '-' and '_' bare and every other
+ * octet as \DDD, so a configuration file reads it back unchanged.
+ */
+char *mxg_dname_to_word(char *out, size_t outlen, const uint8_t *name);
+
 /* True for the root name ".", a single zero octet. */
 bool mxg_dname_is_root(const uint8_t *name);
 
@@ -259,5 +265,14 @@ void mxg_text_count(struct mxg_text *t, const char *what, unsigned long n);
 void mxg_text_name(struct mxg_text *t, const uint8_t *name);
 /* Finish: mark truncation with "...", return the buffer. */
 char *mxg_text_end(struct mxg_text *t);
+
+/*
+ * The one escaper for text from outside (a file, the command line) in a
+ * message: anything but printable ASCII, and the backslash, becomes
+ * \xNN, so the data cannot forge or break a log line; text that does not
+ * fit is cut with "...".  outsize must be at least 8.  Returns out.
+ */
+const char *mxg_show(char *out, size_t outsize, const char *text,
+    size_t len);
 
 #endif /* MXGUARD_DNAME_H */
