@@ -252,28 +252,27 @@ fi
 
 # --- report -------------------------------------------------------------
 table() {
-	local f='function v(k,   i) { for (i = 2; i <= NF; i++) if (index($i, k "=") == 1) return substr($i, length(k) + 2); return "" }'
-	echo "| system | MX queries sent | answered UDP + TCP | MX latency avg s, UDP / TCP | Unbound CPU % | CPU µs per MX query | upstream queries, NSD + blackhole | upstream / MX query | ordinary p50 ms | ordinary p99 ms | ordinary lost |"
-	echo "|---|---|---|---|---|---|---|---|---|---|---|"
-	awk "$f"'
-	{
-		printf "| %s | %s | %s + %s | %s | %s | %s | %s + %s | %.2f | %.2f | %.2f | %s of %s |\n", $1,
-		    v("mx_sent"), v("udp_completed"), v("tcp_completed"), v("mx_avg_latency_s"), v("server_cpu"), v("cpu_us_per_mx"),
-		    v("nsd_queries"), v("blackhole_queries"), (v("nsd_queries") + v("blackhole_queries")) / v("mx_sent"),
-		    v("p50_us") / 1e3, v("p99_us") / 1e3, v("lost"), v("sent")
-	}' "$raw"
+	local s
+	hdr system "MX queries sent" "answered UDP + TCP" "MX latency avg s, UDP / TCP" "Unbound CPU %" "CPU µs per MX query" \
+	    "upstream queries, NSD + blackhole" "upstream / MX query" "ordinary p50 ms" "ordinary p99 ms" "ordinary lost"
+	for s in $(cut -d' ' -f1 "$raw"); do
+		row "$s" "$(v "$s" mx_sent)" "$(v "$s" udp_completed) + $(v "$s" tcp_completed)" "$(v "$s" mx_avg_latency_s)" \
+		    "$(v "$s" server_cpu)" "$(v "$s" cpu_us_per_mx)" "$(v "$s" nsd_queries) + $(v "$s" blackhole_queries)" \
+		    "$(ratio "$(($(v "$s" nsd_queries) + $(v "$s" blackhole_queries)))" "$(v "$s" mx_sent)")" \
+		    "$(ratio "$(v "$s" p50_us)" 1000)" "$(ratio "$(v "$s" p99_us)" 1000)" "$(v "$s" lost) of $(v "$s" sent)"
+	done
 	echo
-	echo "| system | RSS start MiB | RSS peak MiB | RSS growth MiB | RSS at the end MiB | mxguard memory figure, max MiB | requestlist, max of samples | requestlist.max (one thread) | internal queries, one thread, max of samples | requestlist empty after the attack, s | log bytes (startup) |"
-	echo "|---|---|---|---|---|---|---|---|---|---|---|"
-	awk "$f"'
-	{
-		printf "| %s | %.1f | %.1f | %.1f | %.1f | %s | %s | %s | %s | %s | %s (%s) |\n", $1,
-		    v("rss_start_kib") / 1024, v("rss_peak_kib") / 1024, (v("rss_peak_kib") - v("rss_start_kib")) / 1024, v("rss_end_kib") / 1024,
-		    $1 == "plain" ? "-" : sprintf("%.1f", v("module_mem_max") / 1048576),
-		    v("requestlist_current_max"), v("requestlist_max"), v("internal_max_per_thread"),
-		    v("drain_s") ~ />/ ? v("drain_s") " (" v("requestlist_after") " left)" : v("drain_s"),
-		    v("log_bytes"), v("log_startup")
-	}' "$raw"
+	hdr system "RSS start MiB" "RSS peak MiB" "RSS growth MiB" "RSS at the end MiB" "mxguard memory figure, max MiB" \
+	    "requestlist, max of samples" "requestlist.max (one thread)" "internal queries, one thread, max of samples" \
+	    "requestlist empty after the attack, s" "log bytes (startup)"
+	for s in $(cut -d' ' -f1 "$raw"); do
+		row "$s" "$(ratio "$(v "$s" rss_start_kib)" 1024 %.1f)" "$(ratio "$(v "$s" rss_peak_kib)" 1024 %.1f)" \
+		    "$(ratio "$(($(v "$s" rss_peak_kib) - $(v "$s" rss_start_kib)))" 1024 %.1f)" "$(ratio "$(v "$s" rss_end_kib)" 1024 %.1f)" \
+		    "$([ "$s" = plain ] && echo - || ratio "$(v "$s" module_mem_max)" 1048576 %.1f)" "$(v "$s" requestlist_current_max)" \
+		    "$(v "$s" requestlist_max)" "$(v "$s" internal_max_per_thread)" \
+		    "$(v "$s" drain_s)$(case $(v "$s" drain_s) in '>'*) echo " ($(v "$s" requestlist_after) left)" ;; esac)" \
+		    "$(v "$s" log_bytes) ($(v "$s" log_startup))"
+	done
 }
 # RSS and requestlist every 10 s (and the last sample).
 series() {

@@ -179,7 +179,7 @@ qps_table() {
 # The module's lines in callgrind_annotate: its own files, and the
 # engine's headers' inline functions (listed without the object file,
 # and relative to the working directory when they lie under it).
-mod_lines='/mxguard.so|\/module\/|[ \/]include\/mxguard\//'
+mod_lines='/mxguard.so|\/(module|engine)\/|[ \/]include\/mxguard\//'
 prof_table() {
 	local w pir mir mod
 	[ -s "$work/prof.raw" ] || return 0
@@ -211,7 +211,7 @@ prof_functions() {	# the module's functions in the MX dump, Ir per query
 	cnt=$(prof_q mxguard a)
 	hdr "function (mxguard, workload a, exclusive)" Ir/query
 	callgrind_annotate --auto=no --inclusive=no --threshold=100 "$f" 2>/dev/null |
-	    awk -v c="$cnt" "$mod_lines"' { ir = $1; gsub(/,/, "", ir); fn = $0; sub(/^ *[0-9,]+ *(\([^)]*\))? */, "", fn); sub(/ \[.*$/, "", fn); sub(/^.*\/module\//, "module/", fn); sub(/^.*\/include\/mxguard\//, "include/mxguard/", fn)
+	    awk -v c="$cnt" "$mod_lines"' { ir = $1; gsub(/,/, "", ir); fn = $0; sub(/^ *[0-9,]+ *(\([^)]*\))? */, "", fn); sub(/ \[.*$/, "", fn); sub(/^.*\/module\//, "module/", fn); sub(/^.*\/engine\//, "engine/", fn); sub(/^.*\/include\/mxguard\//, "include/mxguard/", fn)
 		if (c > 0 && ir / c >= 0.5) printf "| `%s` | %.1f |\n", fn, ir / c }' | head -n 15
 	echo
 	hdr "function (inclusive)" "mxguard (a) Ir/query" "plain (a) Ir/query" "mxguard (c) Ir/query" "plain (c) Ir/query"
