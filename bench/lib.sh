@@ -238,26 +238,10 @@ pdns_start() {
 	else
 		echo "addAllowedAdditionalQType(pdns.MX, {pdns.A, pdns.AAAA}, {mode=pdns.AdditionalMode.$mode})" >"$dir/recursor.lua"
 	fi
-	cat >"$dir/recursor.conf" <<PDNS
-config-dir=$dir
-socket-dir=$dir
-local-address=127.0.0.1
-local-port=$port
-query-local-address=127.0.0.1
-dont-query=
-forward-zones=$fz
-lua-config-file=$dir/recursor.lua
-threads=1
-pdns-distributes-queries=no
-reuseport=no
-dnssec=off
-qname-minimization=$qmin
-daemon=no
-disable-syslog=yes
-loglevel=4
-quiet=yes
-security-poll-suffix=
-PDNS
+	printf '%s\n' config-dir="$dir" socket-dir="$dir" local-address=127.0.0.1 local-port="$port" \
+	    query-local-address=127.0.0.1 dont-query= forward-zones="$fz" lua-config-file="$dir/recursor.lua" \
+	    threads=1 pdns-distributes-queries=no reuseport=no dnssec=off qname-minimization="$qmin" \
+	    daemon=no disable-syslog=yes loglevel=4 quiet=yes security-poll-suffix= >"$dir/recursor.conf"
 	$cpu_server pdns_recursor --config-dir="$dir" >"$dir/stderr" 2>&1 &
 	pdns_pid=$!
 	pids="$pids $pdns_pid"
