@@ -5,11 +5,11 @@
 #
 # NSD serves atk.test, whose wildcard MX has EXCHANGES exchanges with long
 # names (about 250 octets each) under ex.test; ex.test is a stub zone
-# whose only server is bench/blackhole.c, which reads every query and
+# whose only server is tests/tools/blackhole.c, which reads every query and
 # answers none (Unbound times out, as with a dead server, rather than
 # getting ICMP errors).  dnsperf asks MX for random names under atk.test,
 # one instance over UDP and one over TCP (-T 1 each: 2 threads), for
-# SECONDS, while bench/steady-client.c sends ordinary queries (A and MX of
+# SECONDS, while tests/tools/steady-client.c sends ordinary queries (A and MX of
 # ok.test, cached beforehand) at a steady rate and times them.  Unbound:
 # num-threads 2.  mxguard.conf: max-exchanges 8, stats-max-memory 32m
 # (stats-max-domains left at 10000: a domain keeping 16 exchanges of 250
@@ -41,38 +41,15 @@
 # when it went end to end with its figures read; in full mode each target
 # is a check too, failed when missed.
 . "$(dirname "$0")/lib.sh"
-bench_init attack
-smoke=0 n_ex=1024 secs=60 udp_qps=100 tcp_qps=50 steady_qps=100 n_random=200000 drain_max=30
-results=$top/bench/results/attack.md
-while [ $# -gt 0 ]; do
-	case $1 in
-	--smoke) smoke=1 n_ex=64 secs=5 udp_qps=100 tcp_qps=50 steady_qps=50 n_random=2000 drain_max=5 results="" ;;
-	-e) n_ex=$2; shift ;;
-	-l) secs=$2; shift ;;
-	-u) udp_qps=$2; shift ;;
-	-t) tcp_qps=$2; shift ;;
-	-r) steady_qps=$2; shift ;;
-	-o) results=$2; shift ;;
-	*) echo "usage: bench/attack.sh [--smoke] [-e EXCHANGES] [-l SECONDS] [-u UDP-QPS] [-t TCP-QPS] [-r STEADY-QPS] [-o FILE]" >&2
-	   exit 2 ;;
-	esac
-	shift
-done
-bench_need nsd:nsd nsd-control:nsd dig:bind9-dnsutils dnsperf:dnsperf cc:gcc taskset:util-linux
-bench_need_build
-bench_placement
-placement="Unbound (2 threads) on CPU 0; dnsperf, the steady client, NSD and the blackhole on CPU $((ncpu - 1)) (taskset)"
-[ "$ncpu" -ge 2 ] || placement="one CPU: no placement"
+n_ex=1024 secs=60 udp_qps=100 tcp_qps=50 steady_qps=100 n_random=200000 drain_max=30 results=$top/bench/results/attack.md
+bench_init attack "-e:n_ex:EXCHANGES -l:secs:SECONDS -u:udp_qps:UDP-QPS -t:tcp_qps:TCP-QPS -r:steady_qps:STEADY-QPS -o:results:FILE" \
+    'n_ex=64 secs=5 udp_qps=100 tcp_qps=50 steady_qps=50 n_random=2000 drain_max=5 results=""' "$@"
+bench_need nsd:nsd nsd-control:nsd dig:bind9-dnsutils dnsperf:dnsperf taskset:util-linux
+bench_need_build sbin/unbound sbin/unbound-control lib/unbound/mxguard.so "$tools/blackhole" "$tools/steady-client"
+bench_placement "Unbound (2 threads) on CPU 0; dnsperf, the steady client, NSD and the blackhole on CPU $(($(nproc) - 1)) (taskset)"
 
 # The mxguard settings under test.
 max_ex=8 stats_mem_mib=32 log_rate=5 lookups=256
-
-# The helpers are built in the work directory: the prefix may be
-# read-only (a build shared by several checkouts).
-mkdir -p "$work/bin"
-cc -O2 -Wall -o "$work/bin/blackhole" "$top/bench/blackhole.c" &&
-cc -O2 -Wall -o "$work/bin/steady-client" "$top/bench/steady-client.c" ||
-    { say "building the blackhole and the steady client failed"; failed=$((failed + 1)); finish; }
 
 # --- lookups-per-thread: only when this mxguard knows it ----------------
 checkconf=$prefix/sbin/mxguard-checkconf
@@ -119,81 +96,43 @@ awk -v n="$n_random" -v w="$work" 'BEGIN {
 
 # --- NSD, with its statistics over a control socket ---------------------
 nsd_port=$(free_port) bh_port=$(free_port)
-cat >"$work/nsd.conf" <<NSD
-server:
-	ip-address: 127.0.0.1
-	port: $nsd_port
-	username: ""
-	zonesdir: "$work/zones"
-	pidfile: "$work/nsd.pid"
-	logfile: "$work/nsd.log"
-	xfrdfile: "$work/xfrd.state"
-	zonelistfile: "$work/zone.list"
-	database: ""
-	server-count: 1
-	verbosity: 1
-	reuseport: no
-	rrl-ratelimit: 0
-	rrl-whitelist-ratelimit: 0
-remote-control:
-	control-enable: yes
-	control-interface: "$work/nsd.ctl"
-zone:
-	name: "atk.test."
-	zonefile: "atk.test.zone"
-zone:
-	name: "ok.test."
-	zonefile: "ok.test.zone"
-NSD
-$cpu_load nsd -d -c "$work/nsd.conf" >>"$work/nsd.log" 2>&1 &
-pids="$pids $!"
-for _ in $(seq 1 100); do
-	dig @127.0.0.1 -p "$nsd_port" +time=1 +tries=1 +short ok.test SOA 2>/dev/null | grep -q . && break
-	sleep 0.1
-done
+nsd_ctl=1 nsd_start "$nsd_port" atk.test ok.test
 nsd_queries() { nsd-control -c "$work/nsd.conf" stats_noreset 2>/dev/null | sed -n 's/^num.queries=//p'; }
-[ -n "$(nsd_queries)" ] || { say "NSD did not start, or gives no statistics: $(tail -n 3 "$work/nsd.log")"; failed=$((failed + 1)); finish; }
+[ -n "$(nsd_queries)" ] || bench_abort "NSD did not start, or gives no statistics: $(tail -n 3 "$work/nsd.log")"
 ans_size=$(dig @127.0.0.1 -p "$nsd_port" +tcp +time=2 +tries=1 x.atk.test MX 2>/dev/null | sed -n 's/^;; MSG SIZE  rcvd: //p')
 ans_count=$(dig @127.0.0.1 -p "$nsd_port" +tcp +time=2 +tries=1 +noall +answer x.atk.test MX 2>/dev/null | grep -c 'IN.MX')
 say "NSD: the wildcard MX answer has $ans_count records, $ans_size octets over TCP"
-bh_pid=$($cpu_load "$work/bin/blackhole" -l "$bh_port" -c "$work/blackhole.count" -t 3600 -b) ||
-    { say "blackhole did not start"; failed=$((failed + 1)); finish; }
+bh_pid=$($cpu_load "$tools/blackhole" -l "$bh_port" -c "$work/blackhole.count" -t 3600 -b) || bench_abort "blackhole did not start"
 pids="$pids $bh_pid"
 # bh_count FIELD: one count of the blackhole's file.
 bh_count() { tr ' ' '\n' <"$work/blackhole.count" | sed -n "s/^$1=//p"; }
 bh_total() { echo $(($(bh_count udp) + $(bh_count tcp_queries))); }
 
-# cpu_ns PID: nanoseconds on a CPU, all the process's threads (schedstat).
-cpu_ns() { cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{ t += $1 } END { printf "%.0f\n", t }'; }
-kib() { sed -n "s/^$1:[[:space:]]*\([0-9]*\) kB/\1/p" "/proc/$2/status"; }
-fsize() { stat -c %s "$1" 2>/dev/null || echo 0; }
 # nsd_delta KEY DIR: an NSD counter's growth over the attack.
 nsd_delta() { echo $(( $(sed -n "s/^$1=//p" "$2/nsd1.stats") - $(sed -n "s/^$1=//p" "$2/nsd0.stats") )); }
-dnsperf_field() { sed -n "s/^ *$1: *\([0-9.]*\).*/\1/p" "$2" | head -n 1; }
 
 # --- one system ---------------------------------------------------------
 # run SYSTEM: a fresh Unbound, warmed with the ordinary queries, then the
 # attack beside them; appends one line to $work/raw, its samples to
 # $work/SYSTEM.samples.
 run() {
-	local sys=$1 d=$work/$1 p mods="dynlib validator iterator" t0 log0 nsd0 bh0 nsd1 bh1 \
+	local sys=$1 d=$work/$1 p t0 log0 nsd0 bh0 nsd1 bh1 \
 	    sampler up mxq lat rss0 rss_peak rss_end hwm log1 up_s rl_cur_max rl_max mem_max \
 	    mxg_budget="" i c0 c1 w0 w1 cpu cpu_q internal_max load0
 	mkdir -p "$d"
 	p=$(free_port)
-	[ "$sys" = plain ] && mods="validator iterator"
-	unbound_conf "$mods" "$d" "$p" "$(free_port)" "$nsd_port" '	num-threads: 2
-	extended-statistics: yes' atk.test ok.test >"$d/unbound.conf"
-	printf 'stub-zone:\n\tname: "ex.test."\n\tstub-addr: 127.0.0.1@%s\n' "$bh_port" >>"$d/unbound.conf"
-	{
+	[ "$sys" = plain ] || {
 		printf 'mxguard:\n\tmax-exchanges: %s\n\tstats-max-memory: %sm\n' "$max_ex" "$stats_mem_mib"
 		printf '\tlog-rate: %s\n' "$log_rate"
 		printf '\tstats-interval: 0\n\tstats-file: "%s"\n' "$d/stats.json"
 		[ "$has_budget" -eq 1 ] && printf '\tlookups-per-thread: %s\n' "$lookups"
 	} >"$d/mxguard.conf"
-	[ "$sys" = plain ] && rm -f "$d/mxguard.conf"
 	load0=$(cut -d' ' -f1 /proc/loadavg)
-	unbound_start "$d" || { failed=$((failed + 1)); return; }
+	system_start "$sys" "$d" "$p" "$nsd_port" "	num-threads: 2
+	extended-statistics: yes
+stub-zone:
+	name: \"ex.test.\"
+	stub-addr: 127.0.0.1@$bh_port" atk.test ok.test || { bench_fail; return; }
 	t0=$(date +%s.%N)
 	log0=$(fsize "$d/unbound.log")
 	$cpu_load dnsperf -s 127.0.0.1 -p "$p" -d "$work/warm" -n 1 -c 2 -q 20 -t 5 >"$d/warm.out" 2>&1
@@ -225,7 +164,7 @@ run() {
 	local u_pid=$!
 	$cpu_load dnsperf -m tcp -s 127.0.0.1 -p "$p" -d "$work/random.tcp" -c 4 -T 1 -q 500 -Q "$tcp_qps" -l "$secs" -t 5 >"$d/tcp.out" 2>&1 &
 	local t_pid=$!
-	lat=$($cpu_load "$work/bin/steady-client" -p "$p" -f "$work/ordinary" -r "$steady_qps" -l "$secs" -t 2000)
+	lat=$($cpu_load "$tools/steady-client" -p "$p" -f "$work/ordinary" -r "$steady_qps" -l "$secs" -t 2000)
 	wait "$u_pid" "$t_pid"
 	c1=$(cpu_ns "$ub_pid") w1=$(date +%s.%N)
 	# Queries and lookups still on their way (timeouts against the
@@ -260,16 +199,15 @@ run() {
 		mxg_budget=$(grep -o '"other": {[^}]*}' "$d/stats.json" | sed 's/"other": {//; s/}//; s/"//g; s/: */=/g; s/,//g')
 	fi
 	# Unbound's CPU over the attack, % of one CPU, and per MX query.
-	cpu=$(awk -v a="$c0" -v b="$c1" -v s="$w0" -v e="$w1" 'BEGIN { printf "%.0f", 100 * (b - a) / 1e9 / (e - s) }')
-	cpu_q=$(awk -v a="$c0" -v b="$c1" -v q="$mxq" 'BEGIN { printf "%.0f", (q > 0 ? (b - a) / 1e3 / q : 0) }')
-	case $lat in sent=*) ;; *) say "$sys: the steady client printed no figures"; failed=$((failed + 1)); return ;; esac
+	cpu=$(ratio "$((c1 - c0))" "$(awk -v s="$w0" -v e="$w1" 'BEGIN { print e - s }')" %.0f 1e-7)
+	cpu_q=$(ratio "$((c1 - c0))" "$mxq" %.0f 1e-3)
+	case $lat in sent=*) ;; *) bench_fail "$sys: the steady client printed no figures"; return ;; esac
 	if [ "$mxq" -le 0 ] || [ -z "$rl_max" ] || [ -z "$rss_end" ] || [ ! -s "$d/samples" ]; then
-		say "$sys: no figures (MX queries sent $mxq, requestlist max '${rl_max}')"
-		failed=$((failed + 1)); return
+		bench_fail "$sys: no figures (MX queries sent $mxq, requestlist max '${rl_max}')"; return
 	fi
 	passed=$((passed + 1))
-	echo "$sys mx_sent=$mxq udp_completed=$(dnsperf_field "Queries completed" "$d/udp.out") tcp_completed=$(dnsperf_field "Queries completed" "$d/tcp.out") nsd_queries=$((nsd1 - nsd0)) blackhole_queries=$((bh1 - bh0)) rss_start_kib=$rss0 rss_peak_kib=$rss_peak rss_end_kib=$rss_end hwm_kib=$hwm requestlist_current_max=$rl_cur_max requestlist_max=$rl_max internal_max_per_thread=$internal_max module_mem_max=$mem_max module_mem_end=$(ub_stat mem.mod.dynlibmod "$d/stats") log_startup=$log0 log_bytes=$log1 up_s=$up_s load_before=$load0 load_after=$(cut -d' ' -f1 /proc/loadavg) server_cpu=$cpu cpu_us_per_mx=$cpu_q drain_s=$drain requestlist_after=$(ub_stat total.requestlist.current.all "$d/stats") nsd_udp=$(nsd_delta num.udp "$d") nsd_tcp=$(nsd_delta num.tcp "$d") mx_avg_latency_s=$(dnsperf_field "Average Latency (s)" "$d/udp.out")/$(dnsperf_field "Average Latency (s)" "$d/tcp.out") $lat $mxg_budget" >>"$work/raw"
-	say "$(tail -n 1 "$work/raw")"
+	echo "$sys mx_sent=$mxq udp_completed=$(dnsperf_field "Queries completed" "$d/udp.out") tcp_completed=$(dnsperf_field "Queries completed" "$d/tcp.out") nsd_queries=$((nsd1 - nsd0)) blackhole_queries=$((bh1 - bh0)) rss_start_kib=$rss0 rss_peak_kib=$rss_peak rss_end_kib=$rss_end hwm_kib=$hwm requestlist_current_max=$rl_cur_max requestlist_max=$rl_max internal_max_per_thread=$internal_max module_mem_max=$mem_max module_mem_end=$(ub_stat mem.mod.dynlibmod "$d/stats") log_startup=$log0 log_bytes=$log1 up_s=$up_s load_before=$load0 load_after=$(cut -d' ' -f1 /proc/loadavg) server_cpu=$cpu cpu_us_per_mx=$cpu_q drain_s=$drain requestlist_after=$(ub_stat total.requestlist.current.all "$d/stats") nsd_udp=$(nsd_delta num.udp "$d") nsd_tcp=$(nsd_delta num.tcp "$d") mx_avg_latency_s=$(dnsperf_field "Average Latency (s)" "$d/udp.out")/$(dnsperf_field "Average Latency (s)" "$d/tcp.out") $lat $mxg_budget" >>"$raw"
+	say "$(tail -n 1 "$raw")"
 }
 
 started=$(date +%s)
@@ -278,8 +216,7 @@ run mxguard
 elapsed=$(($(date +%s) - started))
 
 # --- figures and targets ------------------------------------------------
-# v SYSTEM KEY: one figure of SYSTEM's raw line.
-v() { awk -v s="$1" -v k="$2" '$1 == s { for (i = 2; i <= NF; i++) if (index($i, k "=") == 1) print substr($i, length(k) + 2) }' "$work/raw"; }
+v() { vals "$2" "$1"; }	# SYSTEM KEY: one figure of SYSTEM's raw line
 verdicts=""
 # target NAME MET DETAIL: a target's verdict; in full mode a check.
 target() {
@@ -291,7 +228,7 @@ target() {
 	[ "$smoke" -eq 1 ] && return
 	if [ "$2" -eq 1 ]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
 }
-if [ "$(grep -c . "$work/raw" 2>/dev/null)" -eq 2 ]; then
+if [ "$(grep -c . "$raw" 2>/dev/null)" -eq 2 ]; then
 	g_plain=$(( $(v plain rss_peak_kib) - $(v plain rss_start_kib) ))
 	g_mxg=$(( $(v mxguard rss_peak_kib) - $(v mxguard rss_start_kib) ))
 	bound=$(( g_plain + (stats_mem_mib + 16) * 1024 ))
@@ -315,28 +252,27 @@ fi
 
 # --- report -------------------------------------------------------------
 table() {
-	local f='function v(k,   i) { for (i = 2; i <= NF; i++) if (index($i, k "=") == 1) return substr($i, length(k) + 2); return "" }'
-	echo "| system | MX queries sent | answered UDP + TCP | MX latency avg s, UDP / TCP | Unbound CPU % | CPU µs per MX query | upstream queries, NSD + blackhole | upstream / MX query | ordinary p50 ms | ordinary p99 ms | ordinary lost |"
-	echo "|---|---|---|---|---|---|---|---|---|---|---|"
-	awk "$f"'
-	{
-		printf "| %s | %s | %s + %s | %s | %s | %s | %s + %s | %.2f | %.2f | %.2f | %s of %s |\n", $1,
-		    v("mx_sent"), v("udp_completed"), v("tcp_completed"), v("mx_avg_latency_s"), v("server_cpu"), v("cpu_us_per_mx"),
-		    v("nsd_queries"), v("blackhole_queries"), (v("nsd_queries") + v("blackhole_queries")) / v("mx_sent"),
-		    v("p50_us") / 1e3, v("p99_us") / 1e3, v("lost"), v("sent")
-	}' "$work/raw"
+	local s
+	hdr system "MX queries sent" "answered UDP + TCP" "MX latency avg s, UDP / TCP" "Unbound CPU %" "CPU µs per MX query" \
+	    "upstream queries, NSD + blackhole" "upstream / MX query" "ordinary p50 ms" "ordinary p99 ms" "ordinary lost"
+	for s in $(cut -d' ' -f1 "$raw"); do
+		row "$s" "$(v "$s" mx_sent)" "$(v "$s" udp_completed) + $(v "$s" tcp_completed)" "$(v "$s" mx_avg_latency_s)" \
+		    "$(v "$s" server_cpu)" "$(v "$s" cpu_us_per_mx)" "$(v "$s" nsd_queries) + $(v "$s" blackhole_queries)" \
+		    "$(ratio "$(($(v "$s" nsd_queries) + $(v "$s" blackhole_queries)))" "$(v "$s" mx_sent)")" \
+		    "$(ratio "$(v "$s" p50_us)" 1000)" "$(ratio "$(v "$s" p99_us)" 1000)" "$(v "$s" lost) of $(v "$s" sent)"
+	done
 	echo
-	echo "| system | RSS start MiB | RSS peak MiB | RSS growth MiB | RSS at the end MiB | mxguard memory figure, max MiB | requestlist, max of samples | requestlist.max (one thread) | internal queries, one thread, max of samples | requestlist empty after the attack, s | log bytes (startup) |"
-	echo "|---|---|---|---|---|---|---|---|---|---|---|"
-	awk "$f"'
-	{
-		printf "| %s | %.1f | %.1f | %.1f | %.1f | %s | %s | %s | %s | %s | %s (%s) |\n", $1,
-		    v("rss_start_kib") / 1024, v("rss_peak_kib") / 1024, (v("rss_peak_kib") - v("rss_start_kib")) / 1024, v("rss_end_kib") / 1024,
-		    $1 == "plain" ? "-" : sprintf("%.1f", v("module_mem_max") / 1048576),
-		    v("requestlist_current_max"), v("requestlist_max"), v("internal_max_per_thread"),
-		    v("drain_s") ~ />/ ? v("drain_s") " (" v("requestlist_after") " left)" : v("drain_s"),
-		    v("log_bytes"), v("log_startup")
-	}' "$work/raw"
+	hdr system "RSS start MiB" "RSS peak MiB" "RSS growth MiB" "RSS at the end MiB" "mxguard memory figure, max MiB" \
+	    "requestlist, max of samples" "requestlist.max (one thread)" "internal queries, one thread, max of samples" \
+	    "requestlist empty after the attack, s" "log bytes (startup)"
+	for s in $(cut -d' ' -f1 "$raw"); do
+		row "$s" "$(ratio "$(v "$s" rss_start_kib)" 1024 %.1f)" "$(ratio "$(v "$s" rss_peak_kib)" 1024 %.1f)" \
+		    "$(ratio "$(($(v "$s" rss_peak_kib) - $(v "$s" rss_start_kib)))" 1024 %.1f)" "$(ratio "$(v "$s" rss_end_kib)" 1024 %.1f)" \
+		    "$([ "$s" = plain ] && echo - || ratio "$(v "$s" module_mem_max)" 1048576 %.1f)" "$(v "$s" requestlist_current_max)" \
+		    "$(v "$s" requestlist_max)" "$(v "$s" internal_max_per_thread)" \
+		    "$(v "$s" drain_s)$(case $(v "$s" drain_s) in '>'*) echo " ($(v "$s" requestlist_after) left)" ;; esac)" \
+		    "$(v "$s" log_bytes) ($(v "$s" log_startup))"
+	done
 }
 # RSS and requestlist every 10 s (and the last sample).
 series() {
@@ -355,52 +291,50 @@ series() {
 		}
 	}' "$work/samples"
 }
-if [ -s "$work/raw" ]; then
-	{
-		echo "## 7. An MX answer built to cost the resolver (bench/attack.sh)"
+section() {
+	echo "## 7. An MX answer built to cost the resolver (bench/attack.sh)"
+	echo
+	echo "NSD serves a wildcard MX of $n_ex exchanges ($ans_count records, $ans_size"
+	echo "octets over TCP), each name about 250 octets, under ex.test, a zone whose"
+	echo "only server (tests/tools/blackhole.c) reads every query and answers none."
+	echo "dnsperf asks MX for random names under the wildcard for $secs s, over UDP"
+	echo "(-Q $udp_qps) and over TCP (-Q $tcp_qps) at once, one thread each, while"
+	echo "tests/tools/steady-client.c sends $steady_qps ordinary queries a second (A and"
+	echo "MX of ok.test, 4 to 1, cached beforehand) and times them (a query lost"
+	echo "after 2 s counts as 2 s). Unbound: num-threads 2, verbosity 1, Unbound's"
+	echo "default cache sizes; one fresh Unbound per system, plain first."
+	echo "mxguard.conf: max-exchanges $max_ex, stats-max-memory ${stats_mem_mib}m,"
+	echo "stats-max-domains 10000 (default; at over 4 KiB a domain the memory bound is reached first),"
+	echo "log-rate $log_rate, prefetch wait (default)$([ "$has_budget" -eq 1 ] && echo ", lookups-per-thread $lookups")."
+	[ "$has_budget" -eq 1 ] || echo "The lookup budget option (lookups-per-thread) is not present in this build: its mxguard-checkconf refuses it, so it was not set and its target is not checked."
+	echo "RSS growth: peak VmRSS during the attack minus VmRSS when it began;"
+	echo "upstream queries: NSD's num.queries plus what reached the blackhole"
+	echo "(UDP datagrams and TCP messages), over the MX queries dnsperf sent;"
+	echo "log bytes: size of Unbound's logfile $([ "$smoke" -eq 1 ] || echo "before shutdown")"
+	echo "(startup: its size once Unbound was up). Wall time: ${elapsed} s."
+	echo "The machine is shared: load average (1 min) before and after each system's run:"
+	echo "$(awk '{ for (i = 2; i <= NF; i++) { if ($i ~ /^load_before=/) b = substr($i, 13); if ($i ~ /^load_after=/) a = substr($i, 12) } printf "%s%s %s -> %s", n++ ? ", " : "", $1, b, a } END { print "." }' "$raw")"
+	echo
+	table
+	echo
+	if [ -n "$verdicts" ]; then
+		echo "| target | measured | verdict |"
+		echo "|---|---|---|"
+		printf '%s' "$verdicts"
 		echo
-		echo "NSD serves a wildcard MX of $n_ex exchanges ($ans_count records, $ans_size"
-		echo "octets over TCP), each name about 250 octets, under ex.test, a zone whose"
-		echo "only server (bench/blackhole.c) reads every query and answers none."
-		echo "dnsperf asks MX for random names under the wildcard for $secs s, over UDP"
-		echo "(-Q $udp_qps) and over TCP (-Q $tcp_qps) at once, one thread each, while"
-		echo "bench/steady-client.c sends $steady_qps ordinary queries a second (A and"
-		echo "MX of ok.test, 4 to 1, cached beforehand) and times them (a query lost"
-		echo "after 2 s counts as 2 s). Unbound: num-threads 2, verbosity 1, Unbound's"
-		echo "default cache sizes; one fresh Unbound per system, plain first."
-		echo "mxguard.conf: max-exchanges $max_ex, stats-max-memory ${stats_mem_mib}m,"
-		echo "stats-max-domains 10000 (default; at over 4 KiB a domain the memory bound is reached first),"
-		echo "log-rate $log_rate, prefetch wait (default)$([ "$has_budget" -eq 1 ] && echo ", lookups-per-thread $lookups")."
-		[ "$has_budget" -eq 1 ] || echo "The lookup budget option (lookups-per-thread) is not present in this build: its mxguard-checkconf refuses it, so it was not set and its target is not checked."
-		echo "RSS growth: peak VmRSS during the attack minus VmRSS when it began;"
-		echo "upstream queries: NSD's num.queries plus what reached the blackhole"
-		echo "(UDP datagrams and TCP messages), over the MX queries dnsperf sent;"
-		echo "log bytes: size of Unbound's logfile $([ "$smoke" -eq 1 ] || echo "before shutdown")"
-		echo "(startup: its size once Unbound was up). Wall time: ${elapsed} s."
-		echo "The machine is shared: load average (1 min) before and after each system's run:"
-		echo "$(awk '{ for (i = 2; i <= NF; i++) { if ($i ~ /^load_before=/) b = substr($i, 13); if ($i ~ /^load_after=/) a = substr($i, 12) } printf "%s%s %s -> %s", n++ ? ", " : "", $1, b, a } END { print "." }' "$work/raw")"
-		echo
-		table
-		echo
-		if [ -n "$verdicts" ]; then
-			echo "| target | measured | verdict |"
-			echo "|---|---|---|"
-			printf '%s' "$verdicts"
-			echo
-		fi
-		echo "Machine of this run (the sections above may come from another):"
-		echo
-		machine_lines | grep -v -e '^- PowerDNS' -e '^- load average'
-		echo "- mxguard.so: sha256 $(sha256sum "$prefix/lib/unbound/mxguard.so" | cut -c1-12), installed $(date -u -r "$prefix/lib/unbound/mxguard.so" '+%Y-%m-%d %H:%M UTC')"
-		echo
-		echo "RSS, requestlist (total.requestlist.current.all) and mxguard's memory"
-		echo "figure (mem.mod.dynlibmod) during the attack:"
-		echo
-		series
-		echo
-	} >"$work/section.md"
-	cmd="bench/attack.sh -e $n_ex -l $secs -u $udp_qps -t $tcp_qps -r $steady_qps"
-	[ "$smoke" -eq 1 ] && cmd="bench/attack.sh --smoke"
-	bench_section "$cmd" "$work/samples"
-fi
+	fi
+	echo "Machine of this run (the sections above may come from another):"
+	echo
+	machine_lines | grep -v -e '^- PowerDNS' -e '^- load average'
+	echo "- mxguard.so: sha256 $(sha256sum "$prefix/lib/unbound/mxguard.so" | cut -c1-12), installed $(date -u -r "$prefix/lib/unbound/mxguard.so" '+%Y-%m-%d %H:%M UTC')"
+	echo
+	echo "RSS, requestlist (total.requestlist.current.all) and mxguard's memory"
+	echo "figure (mem.mod.dynlibmod) during the attack:"
+	echo
+	series
+	echo
+}
+cmd="bench/attack.sh -e $n_ex -l $secs -u $udp_qps -t $tcp_qps -r $steady_qps"
+[ "$smoke" -eq 1 ] && cmd="bench/attack.sh --smoke"
+bench_report "$cmd" section "$work/samples"
 finish

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # bench/check.sh - mxguard-check on many domains: N domains, each with
 # two exchanges (MX 10 and MX 20, each with an A and an AAAA record, in
-# another zone, none shared), served by NSD behind bench/relay.c, which
+# another zone, none shared), served by NSD behind tests/tools/relay.c, which
 # holds every upstream query DELAY ms and logs it.  The checker runs
 # with -p 1 (one domain at a time) and with -p 100, a fresh process (cold
 # cache) each run; per run the wall time and the upstream queries per
@@ -15,56 +15,15 @@
 # domain came back clean (no timing thresholds; the target, 1,000
 # domains in under 5 s with -p 100, is reported, not enforced).
 . "$(dirname "$0")/lib.sh"
-bench_init check-bench
-smoke=0 n=1000 rounds=1 delay=20 results=$top/bench/results/check.md
-while [ $# -gt 0 ]; do
-	case $1 in
-	--smoke) smoke=1 n=20 rounds=1 results="" ;;
-	-n) n=$2; shift ;;
-	-r) rounds=$2; shift ;;
-	-d) delay=$2; shift ;;
-	-o) results=$2; shift ;;
-	*) echo "usage: bench/check.sh [--smoke] [-n DOMAINS] [-r ROUNDS] [-d DELAY-MS] [-o FILE]" >&2
-	   exit 2 ;;
-	esac
-	shift
-done
+n=1000 rounds=1 delay=20 results=$top/bench/results/check.md
+bench_init check-bench "-n:n:DOMAINS -r:rounds:ROUNDS -d:delay:DELAY-MS -o:results:FILE" 'n=20 rounds=1 results=""' "$@"
 parallels="1 100"
-
-bench_need nsd:nsd dig:bind9-dnsutils cc:gcc taskset:util-linux
+bench_need nsd:nsd dig:bind9-dnsutils taskset:util-linux jq:jq
 check=$prefix/bin/mxguard-check
-[ -x "$check" ] || { say "$check missing: run scripts/build"; failed=$((failed + 1)); finish; }
-bench_placement
-placement="the checker on CPU 0; NSD and the relay on the last CPU (taskset), when there are two or more"
-
-# --- zones, NSD, the relay ------------------------------------------------
-# Into the work directory, so that runs from two checkouts sharing a
-# prefix do not replace each other's binary.
-relay=$work/bin/relay
-mkdir -p "$work/bin"
-cc -O2 -Wall -o "$relay" "$top/bench/relay.c" -lpthread ||
-    { say "building the relay failed"; failed=$((failed + 1)); finish; }
-mkdir -p "$work/zones"
-awk -v n="$n" -v w="$work/zones" 'BEGIN {
-	for (z = 0; z < 2; z++) {
-		f = w "/" (z ? "mail" : "dom") ".test.zone"
-		print "$TTL 3600\n@ SOA ns hostmaster 1 3600 600 86400 60\n@ NS ns\nns A 127.0.0.1" >f
-	}
-	for (i = 0; i < n; i++) {
-		for (k = 1; k <= 2; k++) {
-			printf "d%d MX %d mx%d-%d.mail.test.\n", i, 10 * k, k, i >w "/dom.test.zone"
-			printf "mx%d-%d A 10.%d.%d.%d\nmx%d-%d AAAA 2001:db8:%x::%d\n", k, i, int(i / 256) % 256, i % 256, k, k, i, i, k >w "/mail.test.zone"
-		}
-	}
-}'
+bench_need_build "$check"
+bench_placement "the checker on CPU 0; NSD and the relay on the last CPU (taskset), when there are two or more"
+delivery_setup "$n" 1800 1
 seq 0 $((n - 1)) | sed 's/^/d/; s/$/.dom.test/' >"$work/domains"
-nsd_port=$(free_port) relay_port=$(free_port)
-nsd_start "$nsd_port" dom.test mail.test || { failed=$((failed + 1)); finish; }
-relay_pid=$($cpu_load "$relay" -l "$relay_port" -u "$nsd_port" \
-    -d "$delay" -t 1800 -q "$work/relay.log" -b) ||
-    { say "relay did not start"; failed=$((failed + 1)); finish; }
-pids="$pids $relay_pid"
-touch "$work/relay.log"
 
 # --- one run ---------------------------------------------------------------
 run() {	# PARALLEL ROUND
@@ -76,45 +35,38 @@ run() {	# PARALLEL ROUND
 	    -f "$work/domains" >"$work/out" 2>"$work/err"
 	rc=$?
 	t1=$(date +%s.%N)
-	secs=$(echo "$t1 - $t0" | bc -l)
+	secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')
 	up=$(( $(wc -l <"$work/relay.log") - mark ))
 	lines=$(jq -s '[.[] | select(.status == "ok" and .exit == 0
 	    and (.distribution.exchanges | length) == 2)] | length' "$work/out" 2>/dev/null)
 	if [ "$rc" != 0 ] || [ "$lines" != "$n" ]; then
-		say "-p $p round $2: exit $rc, $lines of $n domains clean: $(head -c 300 "$work/err")"
-		failed=$((failed + 1))
-		return
+		bench_fail "-p $p round $2: exit $rc, $lines of $n domains clean: $(head -c 300 "$work/err")"; return
 	fi
 	passed=$((passed + 1))
-	echo "p=$p round=$2 domains=$n wall_s=$(printf '%.3f' "$secs") upstream=$up" >>"$work/raw"
-	say "-p $p round $2: $n domains in $(printf '%.2f' "$secs") s, $up upstream queries ($(echo "scale=2; $up / $n" | bc) per domain)"
+	echo "p=$p round=$2 domains=$n wall_s=$(printf '%.3f' "$secs") upstream=$up" >>"$raw"
+	say "-p $p round $2: $n domains in $(printf '%.2f' "$secs") s, $up upstream queries ($(ratio "$up" "$n") per domain)"
 }
 
-bench_need bc:bc jq:jq
 for r in $(seq 1 "$rounds"); do
 	for p in $parallels; do run "$p" "$r"; done
 done
 
 summary() {
-	[ -s "$work/raw" ] || return
-	echo "| -p | wall time s | domains / s | upstream queries / domain |"
-	echo "|---|---|---|---|"
+	[ -s "$raw" ] || return
+	hdr -p "wall time s" "domains / s" "upstream queries / domain"
 	for p in $parallels; do
-		grep "^p=$p " "$work/raw" | sed 's/.*wall_s=\([^ ]*\).*/\1/' | bench_cell "%.2f" >"$work/cell.wall"
-		grep "^p=$p " "$work/raw" | awk -v n="$n" '{ sub(/.*wall_s=/, ""); print n / $1 }' | bench_cell "%.0f" >"$work/cell.rate"
-		grep "^p=$p " "$work/raw" | awk -v n="$n" '{ sub(/.*upstream=/, ""); print $1 / n }' | bench_cell "%.2f" >"$work/cell.up"
-		echo "| $p | $(cat "$work/cell.wall") | $(cat "$work/cell.rate") | $(cat "$work/cell.up") |"
+		row "$p" "$(cell %.2f wall_s "p=$p")" "$(cell %.0f "$n / v(\"wall_s\")" "p=$p")" "$(cell %.2f "v(\"upstream\") / $n" "p=$p")"
 	done
 }
 
 if [ -n "$results" ] && [ "$failed" -eq 0 ]; then
-	med=$(grep "^p=100 " "$work/raw" | sed 's/.*wall_s=\([^ ]*\).*/\1/' | bench_median)
+	med=$(med wall_s p=100)
 	{
 		echo "## mxguard-check: many domains (bench/check.sh)"
 		echo
 		echo "$n domains, each with two exchanges (MX 10, MX 20) in another zone,"
 		echo "each exchange with an A and an AAAA record, none shared. NSD serves them"
-		echo "behind bench/relay.c, which holds every upstream query $delay ms. The"
+		echo "behind tests/tools/relay.c, which holds every upstream query $delay ms. The"
 		echo "checker (\`--no-dnssec --stub\` to the relay, \`--json -q\`) runs as a"
 		echo "fresh process each time (cold cache), with \`-p 1\` and \`-p 100\`;"
 		echo "$rounds round(s), median (min-max). Upstream queries: lines in the"
@@ -127,11 +79,8 @@ if [ -n "$results" ] && [ "$failed" -eq 0 ]; then
 		summary
 		echo
 		if [ "$n" -ge 1000 ] && [ -n "$med" ]; then
-			if [ "$(echo "$med < 5" | bc)" = 1 ]; then
-				echo "Target (issue 15): 1,000 domains in under 5 s with \`-p 100\`: met ($(printf '%.2f' "$med") s)."
-			else
-				echo "Target (issue 15): 1,000 domains in under 5 s with \`-p 100\`: not met ($(printf '%.2f' "$med") s)."
-			fi
+			verdict=met; awk -v m="$med" 'BEGIN { exit !(m >= 5) }' && verdict="not met"
+			echo "Target (issue 15): 1,000 domains in under 5 s with \`-p 100\`: $verdict ($(printf '%.2f' "$med") s)."
 			echo
 		fi
 	} >"$work/section.md"

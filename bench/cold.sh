@@ -2,14 +2,14 @@
 # bench/cold.sh - cold resolution (issue 7, benchmark 2) and the PowerDNS
 # Recursor anchor on the MTA delivery lookups (benchmark 4 on 3).
 #
-# NSD serves generated zones behind bench/relay.c (every upstream query
+# NSD serves generated zones behind tests/tools/relay.c (every upstream query
 # held DELAY ms, counted in its log): d<i>.dom.test MX -> mx1-<i> (and
 # mx2-<i> for even i) in mail.test, each with A and AAAA.  Per run, a
 # fresh resolver (cold cache), then:
 #   1. MX only: dnsperf asks MX for N unique domains, at most W at a
 #      time; the MX answer latency p50/p99 (dnsperf -v, per query) and
 #      upstream queries per MX answer (relay log, once it stands still);
-#   2. MTA: bench/mta-client.c -m preferred (MX, then A and AAAA of the
+#   2. MTA: tests/tools/mta-client.c -m preferred (MX, then A and AAAA of the
 #      preferred exchange; the mode this section's figures were taken
 #      with) over N other domains: total time per delivery p50/p99, the
 #      address lookups' p50/p99 (well under the relay delay: served
@@ -28,10 +28,9 @@
 # line: "bench: N passed, N failed" (a run passes when both phases ran
 # end to end and produced their figures).
 . "$(dirname "$0")/lib.sh"
-bench_init cold
-smoke=0 n=150 rounds=5 workers=4 delay=20 results=$top/bench/results/cold.md
-delivery_options cold.sh 10 "$@"
-bench_need nsd:nsd dig:bind9-dnsutils dnsperf:dnsperf pdns_recursor:pdns-recursor taskset:util-linux cc:"gcc libc6-dev"
+n=150 rounds=5 workers=4 delay=20 results=$top/bench/results/cold.md
+bench_init cold "$delivery_spec" 'n=10 rounds=1 workers=2 results=""' "$@"
+bench_need nsd:nsd dig:bind9-dnsutils dnsperf:dnsperf pdns_recursor:pdns-recursor taskset:util-linux
 bench_need_build
 bench_placement
 
@@ -42,28 +41,11 @@ systems="$systems $(printf '%s-noqmin ' $systems)"
 delivery_setup $((2 * n)) 3600
 awk -v n="$n" 'BEGIN { for (i = 0; i < n; i++) printf "d%d.dom.test MX\n", i }' >"$work/mx-queries"
 
-# start SYSTEM DIR PORT: a fresh resolver; sets spid, sdir.
-start() {
-	local sys=$1 d=$2 p=$3 mode=${1%-noqmin} qmin=yes extra=""
-	case $sys in *-noqmin) qmin=no extra="	qname-minimisation: no" ;; esac
-	case $mode in
-	plain)
-		unbound_conf "validator iterator" "$d" "$p" "$(free_port)" "$relay_port" "$extra" dom.test mail.test >"$d/unbound.conf"
-		unbound_start "$d" && spid=$ub_pid ;;
-	wait|background|off)
-		unbound_conf "dynlib validator iterator" "$d" "$p" "$(free_port)" "$relay_port" "$extra" dom.test mail.test >"$d/unbound.conf"
-		printf 'mxguard:\n\tprefetch: %s\n' "$mode" >"$d/mxguard.conf"
-		unbound_start "$d" && spid=$ub_pid ;;
-	pdns-immediate) pdns_start "$d" "$p" ResolveImmediately "$qmin" "$relay_port" dom.test mail.test && spid=$pdns_pid ;;
-	pdns-deferred) pdns_start "$d" "$p" ResolveDeferred "$qmin" "$relay_port" dom.test mail.test && spid=$pdns_pid ;;
-	esac
-}
-
 run() {	# SYSTEM ROUND
 	local sys=$1 r=$2 d=$work/$1-$2 p m0 m1 m2 lat line
 	mkdir -p "$d"
 	p=$(free_port)
-	start "$sys" "$d" "$p" || { failed=$((failed + 1)); return; }
+	system_start "$sys" "$d" "$p" "$relay_port" "" dom.test mail.test || { bench_fail; return; }
 	sleep 0.3
 	m0=$(settle_lines "$work/relay.log")
 	# 1. MX only, each domain once, at most $workers in flight.
@@ -78,14 +60,14 @@ run() {	# SYSTEM ROUND
 	    awk '{ a[++k] = $1 } END { if (k) printf "cold_answers=%d cold_p50_ms=%.3f cold_p99_ms=%.3f", k, a[int((k - 1) * 0.5) + 1], a[int((k - 1) * 0.99) + 1] }')
 	case $lat in
 	cold_answers=$n" "*) ;;
-	*) say "$sys round $r: MX phase: ${lat:-no answers} (of $n)"; failed=$((failed + 1)); return ;;
+	*) bench_fail "$sys round $r: MX phase: ${lat:-no answers} (of $n)"; return ;;
 	esac
 	case $line in
 	mode=preferred" deliveries="*" failed=0 "*) ;;
-	*) say "$sys round $r: the MTA client failed: ${line:-no output}"; failed=$((failed + 1)); return ;;
+	*) bench_fail "$sys round $r: the MTA client failed: ${line:-no output}"; return ;;
 	esac
 	passed=$((passed + 1))
-	echo "$sys $r $lat mx_upstream=$((m1 - m0)) $line mta_upstream=$((m2 - m1))" >>"$work/raw"
+	echo "$sys $r $lat mx_upstream=$((m1 - m0)) $line mta_upstream=$((m2 - m1))" >>"$raw"
 	say "$sys round $r: $lat upstream=$((m1 - m0)) | $line upstream=$((m2 - m1))"
 }
 
@@ -96,62 +78,49 @@ done
 elapsed=$(($(date +%s) - started))
 
 # --- report ---------------------------------------------------------------
-# field NAME SYSTEM: that figure of SYSTEM's runs, one a line.
-field() { awk -v f="$1" -v s="$2" '$1 == s { for (i = 3; i <= NF; i++) if (index($i, f "=") == 1) { sub(/^[^=]*=/, "", $i); print $i } }' "$work/raw"; }
-ratio() { echo "$1 $2" | awk '{ printf "%.2f", ($2 > 0 ? $1 / $2 : 0) }'; }
 tables() {
 	local s base
 	echo "MX only ($n unique domains, at most $workers in flight; dnsperf -v latencies):"
 	echo
-	echo "| system | MX p50 ms | MX p99 ms | upstream queries / MX answer | p50 / plain | p99 / plain |"
-	echo "|---|---|---|---|---|---|"
+	hdr system "MX p50 ms" "MX p99 ms" "upstream queries / MX answer" "p50 / plain" "p99 / plain"
 	for s in $systems; do
-		grep -q "^$s " "$work/raw" || continue
+		grep -q "^$s " "$raw" || continue
 		base=plain; case $s in *-noqmin) base=plain-noqmin ;; esac
-		printf '| %s | %s | %s | %s | %s | %s |\n' "$s" \
-		    "$(field cold_p50_ms "$s" | bench_cell %.2f)" "$(field cold_p99_ms "$s" | bench_cell %.2f)" \
-		    "$(field mx_upstream "$s" | awk -v n="$n" '{ print $1 / n }' | bench_cell %.2f)" \
-		    "$(ratio "$(field cold_p50_ms "$s" | bench_median)" "$(field cold_p50_ms "$base" | bench_median)")" \
-		    "$(ratio "$(field cold_p99_ms "$s" | bench_median)" "$(field cold_p99_ms "$base" | bench_median)")"
+		row "$s" "$(cell %.2f cold_p50_ms "$s")" "$(cell %.2f cold_p99_ms "$s")" "$(cell %.2f "v(\"mx_upstream\") / $n" "$s")" \
+		    "$(ratio "$(med cold_p50_ms "$s")" "$(med cold_p50_ms "$base")")" "$(ratio "$(med cold_p99_ms "$s")" "$(med cold_p99_ms "$base")")"
 	done
 	echo
-	echo "MTA deliveries (bench/mta-client.c -m preferred, $n other domains, $workers workers: MX, then A and AAAA of the preferred exchange):"
+	echo "MTA deliveries (tests/tools/mta-client.c -m preferred, $n other domains, $workers workers: MX, then A and AAAA of the preferred exchange):"
 	echo
-	echo "| system | total p50 ms | total p99 ms | MX p50 ms | A+AAAA p50 ms | A+AAAA p99 ms | upstream queries / delivery | total p50 / plain | total / MX-only (p50) |"
-	echo "|---|---|---|---|---|---|---|---|---|"
+	hdr system "total p50 ms" "total p99 ms" "MX p50 ms" "A+AAAA p50 ms" "A+AAAA p99 ms" "upstream queries / delivery" \
+	    "total p50 / plain" "total / MX-only (p50)"
 	for s in $systems; do
-		grep -q "^$s " "$work/raw" || continue
+		grep -q "^$s " "$raw" || continue
 		base=plain; case $s in *-noqmin) base=plain-noqmin ;; esac
-		printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$s" \
-		    "$(field total_p50_ms "$s" | bench_cell %.2f)" "$(field total_p99_ms "$s" | bench_cell %.2f)" \
-		    "$(field mx_p50_ms "$s" | bench_cell %.2f)" \
-		    "$(field addr_p50_ms "$s" | bench_cell %.2f)" "$(field addr_p99_ms "$s" | bench_cell %.2f)" \
-		    "$(field mta_upstream "$s" | awk -v n="$n" '{ print $1 / n }' | bench_cell %.2f)" \
-		    "$(ratio "$(field total_p50_ms "$s" | bench_median)" "$(field total_p50_ms "$base" | bench_median)")" \
-		    "$(ratio "$(field total_p50_ms "$s" | bench_median)" "$(field mx_p50_ms "$s" | bench_median)")"
+		row "$s" "$(cell %.2f total_p50_ms "$s")" "$(cell %.2f total_p99_ms "$s")" "$(cell %.2f mx_p50_ms "$s")" \
+		    "$(cell %.2f addr_p50_ms "$s")" "$(cell %.2f addr_p99_ms "$s")" "$(cell %.2f "v(\"mta_upstream\") / $n" "$s")" \
+		    "$(ratio "$(med total_p50_ms "$s")" "$(med total_p50_ms "$base")")" "$(ratio "$(med total_p50_ms "$s")" "$(med mx_p50_ms "$s")")"
 	done
 }
 
-if [ -s "$work/raw" ]; then
-	{
-		echo "## 2. Cold resolution and 4. the PowerDNS Recursor anchor (bench/cold.sh)"
-		echo
-		echo "NSD behind bench/relay.c ($delay ms per upstream query); every run a fresh"
-		echo "resolver (cold cache). Half the domains have two exchanges, half one;"
-		echo "exchanges in another zone, each with A and AAAA, none shared."
-		echo "$rounds rounds, systems alternating in this order: $systems."
-		echo "Unbound: one thread, stub-zones to the relay, defaults otherwise;"
-		echo "mxguard: \`prefetch:\` as named, other settings at their defaults."
-		echo "PowerDNS Recursor: threads=1, forward-zones to the relay, dnssec=off,"
-		echo "\`addAllowedAdditionalQType(pdns.MX, {pdns.A, pdns.AAAA}, {mode=pdns.AdditionalMode.<mode>})\`."
-		echo "-noqmin: qname minimisation off (Unbound \`qname-minimisation: no\`,"
-		echo "PowerDNS \`qname-minimization=no\`). Median (min-max) over the rounds; the"
-		echo "ratios are of medians, against plain (plain-noqmin for -noqmin rows)."
-		echo "Wall time: ${elapsed} s."
-		echo
-		tables
-		echo
-	} >"$work/section.md"
-	bench_section "bench/cold.sh -n $n -r $rounds -c $workers -d $delay"
-fi
+section() {
+	echo "## 2. Cold resolution and 4. the PowerDNS Recursor anchor (bench/cold.sh)"
+	echo
+	echo "NSD behind tests/tools/relay.c ($delay ms per upstream query); every run a fresh"
+	echo "resolver (cold cache). Half the domains have two exchanges, half one;"
+	echo "exchanges in another zone, each with A and AAAA, none shared."
+	echo "$rounds rounds, systems alternating in this order: $systems."
+	echo "Unbound: one thread, stub-zones to the relay, defaults otherwise;"
+	echo "mxguard: \`prefetch:\` as named, other settings at their defaults."
+	echo "PowerDNS Recursor: threads=1, forward-zones to the relay, dnssec=off,"
+	echo "\`addAllowedAdditionalQType(pdns.MX, {pdns.A, pdns.AAAA}, {mode=pdns.AdditionalMode.<mode>})\`."
+	echo "-noqmin: qname minimisation off (Unbound \`qname-minimisation: no\`,"
+	echo "PowerDNS \`qname-minimization=no\`). Median (min-max) over the rounds; the"
+	echo "ratios are of medians, against plain (plain-noqmin for -noqmin rows)."
+	echo "Wall time: ${elapsed} s."
+	echo
+	tables
+	echo
+}
+bench_report "bench/cold.sh -n $n -r $rounds -c $workers -d $delay" section
 finish

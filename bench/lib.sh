@@ -1,20 +1,27 @@
 # bench/lib.sh - shared by the benchmarks in bench/ (sourced, not a
-# benchmark: bench/run skips it).  What it gives:
-#   bench_init NAME "$@"-less: sets top, prefix, say(), pass/fail counts,
+# benchmark: bench/run skips it).  Every benchmark takes --smoke (tiny
+# sizes, seconds, no results file: for scripts/check) and -o FILE (where
+# its Markdown section goes), and its last line is "bench: N passed, N
+# failed".  What it gives:
+#   bench_init NAME SPEC SMOKE-SETTINGS "$@": parses the options (SPEC:
+#       -x:VAR:METAVAR words, or --flag:ASSIGNMENT), sets top, prefix,
+#       builddir (MXG_BUILDDIR, default PREFIX/obj: the helper programs
+#       under tests/tools/, engine-bench), say(), pass/fail counts,
 #       finish(), a work directory removed on exit and a pid list of the
 #       servers started, all stopped on exit, whatever the exit
-#   bench_need CMD:PACKAGE...: apt-get install what is missing
+#   bench_need CMD:PACKAGE...: fails the benchmark if one is missing
+#       (scripts/deps installs them); bench_need_build [FILE...]
 #   bench_placement: cpu_server / cpu_load (taskset prefixes), placement
-#   free_port, median helpers (bench_summary), machine_lines
-#   nsd_start DIR PORT ZONE...: NSD serving DIR/zones/ZONE.zone
-#   unbound_conf / unbound_start / unbound_stop / ub_stat
-#   pdns_start: PowerDNS Recursor with forward-zones
-#   delivery_options / delivery_setup: the options, zones, NSD and relay
-#       of the two delivery benchmarks, cold.sh and prefetch.sh
+#   free_port, machine_lines, bench_section, and for the tables: hdr,
+#   row, vals, cell, med, ratio (median (min-max) over the runs)
+#   nsd_start / ub_conf / unbound_start / system_start / pdns_start
+#   delivery_setup: the zones, NSD and relay of cold, prefetch and check
 set -u
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 prefix=${MXG_PREFIX:-$top/_build}
-passed=0 failed=0
+builddir=${MXG_BUILDDIR:-$prefix/obj}
+tools=$builddir/tests/tools
+passed=0 failed=0 smoke=0
 pids=""
 bench_name=bench
 
@@ -24,10 +31,29 @@ finish() {
 	[ "$failed" -eq 0 ]
 	exit
 }
+# bench_fail [MESSAGE]: one failure; bench_abort [MESSAGE]: and stop.
+bench_fail() { [ -z "$*" ] || say "$*"; failed=$((failed + 1)); }
+bench_abort() { bench_fail "$@"; finish; }
 
-bench_init() {	# NAME
+bench_init() {	# NAME SPEC SMOKE-SETTINGS ARG...
+	local spec=$2 smokeset=$3 o f v m hit usage=""
 	bench_name=$1
-	work=$(mktemp -d "${TMPDIR:-/tmp}/mxg-bench-$1.XXXXXX")
+	shift 3
+	for o in $spec; do IFS=: read -r f v m <<<"$o"; usage="$usage [$f${m:+ $m}]"; done
+	while [ $# -gt 0 ]; do
+		hit=0
+		[ "$1" = --smoke ] && { smoke=1 hit=1; eval "$smokeset"; }
+		for o in $spec; do
+			IFS=: read -r f v m <<<"$o"
+			[ "$1" = "$f" ] || continue
+			hit=1
+			if [ -n "$m" ]; then printf -v "$v" %s "${2:-}"; shift; else eval "$v"; fi
+		done
+		[ "$hit" = 1 ] || { echo "usage: bench/$(basename "$0") [--smoke]$usage" >&2; exit 2; }
+		shift
+	done
+	work=$(mktemp -d "${TMPDIR:-/tmp}/mxg-bench-$bench_name.XXXXXX")
+	raw=$work/raw
 	trap bench_cleanup EXIT
 	trap 'exit 130' INT TERM
 }
@@ -38,7 +64,7 @@ bench_cleanup() {
 	for p in $pids; do
 		# pdns_recursor and Unbound stop within a second or two;
 		# anything still there after that is killed.
-		for _ in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
+		for _ in $(seq 1 20); do
 			kill -0 "$p" 2>/dev/null || break
 			sleep 0.1
 		done
@@ -51,24 +77,16 @@ bench_cleanup() {
 # bench_forget PID: a server stopped on purpose leaves the list.
 bench_forget() { pids=$(printf '%s\n' $pids | grep -vx "$1" | tr '\n' ' '); }
 
-bench_need() {	# CMD:PACKAGE ...
-	local pair missing=""
-	for pair in "$@"; do
-		command -v "${pair%%:*}" >/dev/null || missing="$missing ${pair#*:}"
-	done
-	[ -z "$missing" ] && return 0
-	say "installing$missing"
-	{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing; } >/dev/null 2>&1 ||
-	    { say "could not install$missing"; failed=$((failed + 1)); finish; }
-	# Debian starts the packaged service where it can; this benchmark
-	# runs its own instances only.
-	return 0
-}
+bench_need() { "$top/scripts/deps" --need "$@" || bench_abort "run scripts/deps"; }
 
+# bench_need_build [FILE...]: FILEs (under the prefix, or absolute; by
+# default Unbound, unbound-control and mxguard.so) are there.
 bench_need_build() {
 	local f
-	for f in sbin/unbound sbin/unbound-control lib/unbound/mxguard.so; do
-		[ -e "$prefix/$f" ] || { say "$prefix/$f missing: run scripts/build"; failed=$((failed + 1)); finish; }
+	[ $# -gt 0 ] || set -- sbin/unbound sbin/unbound-control lib/unbound/mxguard.so
+	for f in "$@"; do
+		case $f in /*) ;; *) f=$prefix/$f ;; esac
+		[ -e "$f" ] || bench_abort "$f missing: run scripts/build"
 	done
 }
 
@@ -81,6 +99,7 @@ bench_placement() {
 	else
 		cpu_server="" cpu_load="" placement="one CPU: no placement"
 	fi
+	[ -z "${1:-}" ] || [ "$ncpu" -lt 2 ] || placement=$1
 }
 
 free_port() {
@@ -91,7 +110,16 @@ free_port() {
 	done
 }
 
-# nsd_start PORT ZONE...: NSD on the load CPU serving $work/zones/ZONE.zone.
+# Figures of a process and of files.
+# cpu_ns PID: nanoseconds on a CPU, all the process's threads (schedstat).
+cpu_ns() { cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{ t += $1 } END { printf "%.0f\n", t }'; }
+kib() { sed -n "s/^$1:[[:space:]]*\([0-9]*\) kB/\1/p" "/proc/$2/status"; }	# FIELD PID
+fsize() { stat -c %s "$1" 2>/dev/null || echo 0; }
+dnsperf_field() { sed -n "s/^ *$1: *\([0-9.]*\).*/\1/p" "$2" | head -n 1; }	# NAME FILE
+ub_stat() { sed -n "s/^$1=//p" "$2"; }	# NAME FILE: one counter of a stats dump
+
+# nsd_start PORT ZONE...: NSD on the load CPU serving $work/zones/ZONE.zone;
+# with nsd_ctl=1, statistics over a control socket.
 nsd_start() {
 	local port=$1 z conf=$work/nsd.conf
 	shift
@@ -115,8 +143,12 @@ server:
 	rrl-ratelimit: 0
 	rrl-whitelist-ratelimit: 0
 remote-control:
-	control-enable: no
 NSD
+	if [ "${nsd_ctl:-0}" = 1 ]; then
+		printf '\tcontrol-enable: yes\n\tcontrol-interface: "%s"\n' "$work/nsd.ctl" >>"$conf"
+	else
+		printf '\tcontrol-enable: no\n' >>"$conf"
+	fi
 	for z in "$@"; do
 		printf 'zone:\n\tname: "%s."\n\tzonefile: "%s.zone"\n' "$z" "$z" >>"$conf"
 	done
@@ -130,14 +162,16 @@ NSD
 	return 1
 }
 
-# unbound_conf MODULES DIR PORT CONTROL-PORT STUB-PORT "EXTRA" ZONE...
-unbound_conf() {
-	local modules=$1 dir=$2 port=$3 cport=$4 sport=$5 extra=$6 z
-	shift 6
-	cat <<UB
+# ub_conf SYSTEM DIR PORT STUB-PORT "EXTRA" ZONE...: DIR/unbound.conf,
+# plain Unbound for SYSTEM plain*, Unbound + mxguard otherwise; the
+# server clause gets EXTRA; stub-zones ZONE to 127.0.0.1@STUB-PORT.
+ub_conf() {
+	local modules="dynlib validator iterator" dir=$2 sport=$4 z
+	case $1 in plain*) modules="validator iterator" ;; esac
+	cat >"$dir/unbound.conf" <<UB
 server:
 	interface: 127.0.0.1
-	port: $port
+	port: $3
 	username: ""
 	chroot: ""
 	directory: "$dir"
@@ -150,17 +184,18 @@ server:
 	do-not-query-localhost: no
 	local-zone: "test." nodefault
 	module-config: "$modules"
-$extra
+$5
 remote-control:
 	control-enable: yes
 	control-interface: 127.0.0.1
-	control-port: $cport
+	control-port: $(free_port)
 	control-use-cert: no
 dynlib:
 	dynlib-file: "$prefix/lib/unbound/mxguard.so"
 UB
+	shift 5
 	for z in "$@"; do
-		printf 'stub-zone:\n\tname: "%s."\n\tstub-addr: 127.0.0.1@%s\n' "$z" "$sport"
+		printf 'stub-zone:\n\tname: "%s."\n\tstub-addr: 127.0.0.1@%s\n' "$z" "$sport" >>"$dir/unbound.conf"
 	done
 }
 
@@ -189,9 +224,6 @@ unbound_stop() {	# PID
 	bench_forget "$1"
 }
 
-# ub_stat NAME FILE: one counter of an unbound-control stats dump.
-ub_stat() { sed -n "s/^$1=//p" "$2"; }
-
 # pdns_start DIR PORT MODE QMIN FORWARD-PORT ZONE...: PowerDNS Recursor,
 # one thread, on the server CPU, forward-zones to 127.0.0.1@FORWARD-PORT
 # (the root too, so nothing ever leaves the loopback; outgoing queries
@@ -206,26 +238,10 @@ pdns_start() {
 	else
 		echo "addAllowedAdditionalQType(pdns.MX, {pdns.A, pdns.AAAA}, {mode=pdns.AdditionalMode.$mode})" >"$dir/recursor.lua"
 	fi
-	cat >"$dir/recursor.conf" <<PDNS
-config-dir=$dir
-socket-dir=$dir
-local-address=127.0.0.1
-local-port=$port
-query-local-address=127.0.0.1
-dont-query=
-forward-zones=$fz
-lua-config-file=$dir/recursor.lua
-threads=1
-pdns-distributes-queries=no
-reuseport=no
-dnssec=off
-qname-minimization=$qmin
-daemon=no
-disable-syslog=yes
-loglevel=4
-quiet=yes
-security-poll-suffix=
-PDNS
+	printf '%s\n' config-dir="$dir" socket-dir="$dir" local-address=127.0.0.1 local-port="$port" \
+	    query-local-address=127.0.0.1 dont-query= forward-zones="$fz" lua-config-file="$dir/recursor.lua" \
+	    threads=1 pdns-distributes-queries=no reuseport=no dnssec=off qname-minimization="$qmin" \
+	    daemon=no disable-syslog=yes loglevel=4 quiet=yes security-poll-suffix= >"$dir/recursor.conf"
 	$cpu_server pdns_recursor --config-dir="$dir" >"$dir/stderr" 2>&1 &
 	pdns_pid=$!
 	pids="$pids $pdns_pid"
@@ -236,6 +252,25 @@ PDNS
 	done
 	say "pdns_recursor did not start ($dir)"
 	return 1
+}
+
+# system_start SYSTEM DIR PORT UPSTREAM-PORT "EXTRA" ZONE...: a fresh
+# resolver; sets spid.  SYSTEM: plain (Unbound), mxguard (Unbound +
+# mxguard, DIR/mxguard.conf as the caller left it), wait, background,
+# off (the prefetch setting), pdns-immediate, pdns-deferred (PowerDNS
+# Recursor, addAllowedAdditionalQType in that mode); a -noqmin suffix:
+# qname minimisation off.
+system_start() {
+	local sys=$1 d=$2 p=$3 up=$4 extra=$5 mode=${1%-noqmin} qmin=yes
+	shift 5
+	case $sys in *-noqmin) qmin=no extra="$extra${extra:+
+}	qname-minimisation: no" ;; esac
+	case $mode in wait|background|off) printf 'mxguard:\n\tprefetch: %s\n' "$mode" >"$d/mxguard.conf" ;; esac
+	case $mode in
+	pdns-immediate) pdns_start "$d" "$p" ResolveImmediately "$qmin" "$up" "$@" && spid=$pdns_pid ;;
+	pdns-deferred) pdns_start "$d" "$p" ResolveDeferred "$qmin" "$up" "$@" && spid=$pdns_pid ;;
+	*) ub_conf "$sys" "$d" "$p" "$up" "$extra" "$@" && unbound_start "$d" && spid=$ub_pid ;;
+	esac
 }
 
 # Wait until FILE stops growing (background lookups still on their way);
@@ -266,24 +301,50 @@ machine_lines() {
 	echo "- load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 }
 
-# bench_cell: read "value..." lines on stdin; print "median (min-max)".
-# FORMAT is a printf format for one number.
-bench_cell() {
-	sort -g | awk -v f="$1" '{ a[++k] = $1 }
+# ---- tables: figures of the runs, one line each in $raw -----------------
+# A raw line is words, most of them KEY=VALUE.  vals EXPR WORD...: for
+# every raw line that has each WORD as one of its words, EXPR, an awk
+# expression where v("KEY") is that line's KEY figure; EXPR a bare KEY
+# is v("KEY"), lines without it skipped.  cell FORMAT EXPR WORD...:
+# "median (min-max)" of those, FORMAT a printf format for one number;
+# med EXPR WORD...: their median; sum EXPR WORD...: their sum.
+vals() {
+	local e=$1 need=1
+	shift
+	case $e in *[!A-Za-z0-9_]*) ;; *) need="v(\"$e\") != \"\"" e="v(\"$e\")" ;; esac
+	awk -v want="$*" 'function v(k,   i) { for (i = 1; i <= NF; i++) if (index($i, k "=") == 1) return substr($i, length(k) + 2); return "" }
+	BEGIN { nw = split(want, w, " ") }
+	{ for (i = 1; i <= nw; i++) { for (j = 1; j <= NF; j++) if ($j == w[i]) break; if (j > NF) next } }
+	'"$need"' { print ('"$e"') }' "$raw"
+}
+cell() { local f=$1; shift; vals "$@" | sort -g | awk -v f="$f" '{ a[++k] = $1 }
 	END {
 		if (!k) { print "-"; exit }
 		m = k % 2 ? a[(k + 1) / 2] : (a[k / 2] + a[k / 2 + 1]) / 2
 		printf f " (" f "-" f ")\n", m, a[1], a[k]
-	}'
-}
-bench_median() {
-	sort -g | awk '{ a[++k] = $1 }
-	END { if (!k) { print 0; exit } print (k % 2 ? a[(k + 1) / 2] : (a[k / 2] + a[k / 2 + 1]) / 2) }'
+	}'; }
+med() { vals "$@" | sort -g | awk '{ a[++k] = $1 }
+	END { if (!k) { print 0; exit } print (k % 2 ? a[(k + 1) / 2] : (a[k / 2] + a[k / 2 + 1]) / 2) }'; }
+sum() { vals "$@" | awk '{ t += $1 } END { print t + 0 }'; }
+# ratio A B [FORMAT [SCALE]]: A x SCALE / B (0 when B is not above 0).
+ratio() { awk -v a="$1" -v b="$2" -v f="${3:-%.2f}" -v s="${4:-1}" 'BEGIN { printf f, (b > 0 ? a * s / b : 0) }'; }
+# row CELL...: one Markdown table row; hdr COLUMN...: the header and rule.
+row() { printf '| %s ' "$@"; echo '|'; }
+hdr() { row "$@"; printf '|---%.0s' "$@"; echo '|'; }
+
+# bench_report COMMAND FUNCTION [RAW-FILE...]: when there are figures,
+# the section FUNCTION prints, finished by bench_section.
+bench_report() {
+	local c=$1 f=$2
+	shift 2
+	[ -s "$raw" ] || return 0
+	"$f" >"$work/section.md"
+	bench_section "$c" "$@"
 }
 
 # bench_section COMMAND [RAW-FILE...]: finish $work/section.md (the
-# command that made it, the raw figures of $work/raw and the files
-# named) and write it to $results, or print it when there is none.
+# command that made it, the raw figures of $raw and the files named) and
+# write it to $results, or print it when there is none.
 bench_section() {
 	local f
 	{
@@ -292,7 +353,7 @@ bench_section() {
 		echo "<details><summary>raw figures</summary>"
 		echo
 		echo '```'
-		cat "$work/raw"
+		cat "$raw"
 		shift
 		for f in "$@"; do [ -s "$f" ] && cat "$f"; done
 		echo '```'
@@ -308,63 +369,36 @@ bench_section() {
 	fi
 }
 
-# ---- the delivery benchmarks: cold.sh and prefetch.sh -------------------
+# ---- the delivery benchmarks: cold.sh, prefetch.sh, check.sh -------------
+delivery_spec="-n:n:DOMAINS -r:rounds:ROUNDS -c:workers:WORKERS -d:delay:DELAY-MS -o:results:FILE"
 
-# delivery_options SCRIPT SMOKE-DOMAINS ARG...: parse their shared
-# options into n, rounds, workers, delay, results and smoke (the caller
-# sets the defaults first).
-delivery_options() {
-	local script=$1 smoke_n=$2
-	shift 2
-	while [ $# -gt 0 ]; do
-		case $1 in
-		--smoke) smoke=1 n=$smoke_n rounds=1 workers=2 results="" ;;
-		-n) n=$2; shift ;;
-		-r) rounds=$2; shift ;;
-		-c) workers=$2; shift ;;
-		-d) delay=$2; shift ;;
-		-o) results=$2; shift ;;
-		*) echo "usage: bench/$script [--smoke] [-n DOMAINS] [-r ROUNDS] [-c WORKERS] [-d DELAY-MS] [-o FILE]" >&2
-		   exit 2 ;;
-		esac
-		shift
-	done
-}
-
-# delivery_setup DOMAINS RELAY-LIFETIME-S: build this tree's
-# bench/relay.c and bench/mta-client.c into the work directory (the
-# prefix is only read: a worktree run with another tree's MXG_PREFIX
-# uses its own client); write the zones: d<i>.dom.test MX 10 mx1-<i>
-# (and 20 mx2-<i> for even i) in mail.test, every exchange with an A
-# and an AAAA record, none shared; serve them with NSD behind the relay,
-# which holds every query $delay ms and logs it to $work/relay.log.
-# Sets relay, mta_client (the binaries), nsd_port and relay_port.
+# delivery_setup DOMAINS RELAY-LIFETIME-S [BOTH]: write the zones:
+# d<i>.dom.test MX 10 mx1-<i> (and 20 mx2-<i> for even i, or for every
+# i with BOTH=1) in mail.test, every exchange with an A and an AAAA
+# record, none shared; serve them with NSD behind the relay, which holds
+# every query $delay ms and logs it to $work/relay.log.  Sets relay,
+# mta_client (the binaries), nsd_port and relay_port.
 delivery_setup() {
 	local relay_pid
-	relay=$work/bin/relay mta_client=$work/bin/mta-client
-	mkdir -p "$work/bin"
-	cc -O2 -Wall -o "$relay" "$top/bench/relay.c" -lpthread &&
-	cc -O2 -Wall -o "$mta_client" "$top/bench/mta-client.c" -lresolv -lpthread ||
-	    { say "building the relay and the client failed"; failed=$((failed + 1)); finish; }
+	relay=$tools/relay mta_client=$tools/mta-client
+	bench_need_build "$relay" "$mta_client"
 	mkdir -p "$work/zones"
-	awk -v n="$1" -v w="$work/zones" 'BEGIN {
+	awk -v n="$1" -v both="${3:-0}" -v w="$work/zones" 'BEGIN {
 		for (z = 0; z < 2; z++) {
 			f = w "/" (z ? "mail" : "dom") ".test.zone"
 			print "$TTL 3600\n@ SOA ns hostmaster 1 3600 600 86400 60\n@ NS ns\nns A 127.0.0.1" >f
 		}
-		for (i = 0; i < n; i++) {
-			printf "d%d MX 10 mx1-%d.mail.test.\n", i, i >w "/dom.test.zone"
-			printf "mx1-%d A 10.%d.%d.1\nmx1-%d AAAA 2001:db8:%x::1\n", i, int(i / 256) % 256, i % 256, i, i >w "/mail.test.zone"
-			if (i % 2) continue
-			printf "d%d MX 20 mx2-%d.mail.test.\n", i, i >w "/dom.test.zone"
-			printf "mx2-%d A 10.%d.%d.2\nmx2-%d AAAA 2001:db8:%x::2\n", i, int(i / 256) % 256, i % 256, i, i >w "/mail.test.zone"
-		}
+		for (i = 0; i < n; i++)
+			for (k = 1; k <= 2; k++) {
+				if (k == 2 && i % 2 && !both) continue
+				printf "d%d MX %d mx%d-%d.mail.test.\n", i, 10 * k, k, i >w "/dom.test.zone"
+				printf "mx%d-%d A 10.%d.%d.%d\nmx%d-%d AAAA 2001:db8:%x::%d\n", k, i, int(i / 256) % 256, i % 256, k, k, i, i, k >w "/mail.test.zone"
+			}
 	}'
 	nsd_port=$(free_port) relay_port=$(free_port)
-	nsd_start "$nsd_port" dom.test mail.test || { failed=$((failed + 1)); finish; }
+	nsd_start "$nsd_port" dom.test mail.test || bench_abort
 	relay_pid=$($cpu_load "$relay" -l "$relay_port" -u "$nsd_port" \
-	    -d "$delay" -t "$2" -q "$work/relay.log" -b) ||
-	    { say "relay did not start"; failed=$((failed + 1)); finish; }
+	    -d "$delay" -t "$2" -q "$work/relay.log" -b) || bench_abort "relay did not start"
 	pids="$pids $relay_pid"
 	touch "$work/relay.log"
 }

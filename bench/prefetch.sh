@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # bench/prefetch.sh - MTA delivery lookups (issue 5's benchmark): for N
-# domains an MTA-like client (bench/mta-client.c) asks MX and then the
+# domains an MTA-like client (tests/tools/mta-client.c) asks MX and then the
 # exchanges' addresses, against plain Unbound and Unbound + mxguard
 # (prefetch: wait, prefetch: background).  The client runs in both its
 # modes: postfix (A then AAAA of every exchange in preference order,
 # backups included, as Postfix's smtp_addr_list() does) and preferred
 # (A then AAAA of the preferred exchange only).  NSD serves generated
-# zones behind bench/relay.c, which adds a fixed delay to every upstream
+# zones behind tests/tools/relay.c, which adds a fixed delay to every upstream
 # query and counts them.  Each run starts a fresh Unbound (cold cache,
 # same domains); within a round each mode runs every system in turn
 # (plain wait background ..., postfix then preferred).
@@ -32,37 +32,20 @@
 # (yes) and, as "-noqmin", with qname-minimisation: no, which changes how
 # many round trips an address lookup takes.
 . "$(dirname "$0")/lib.sh"
-bench_init prefetch-bench
-smoke=0 n=600 rounds=5 workers=4 delay=20 results=$top/bench/RESULTS-prefetch.md
-delivery_options prefetch.sh 20 "$@"
+n=600 rounds=5 workers=4 delay=20 results=$top/bench/RESULTS-prefetch.md
+bench_init prefetch-bench "$delivery_spec" 'n=20 rounds=1 workers=2 results=""' "$@"
 systems="plain wait background plain-noqmin wait-noqmin background-noqmin"
 modes="postfix preferred"
-
-# --- what it needs --------------------------------------------------------
-bench_need nsd:nsd dig:bind9-dnsutils cc:gcc taskset:util-linux
+bench_need nsd:nsd dig:bind9-dnsutils taskset:util-linux
 bench_need_build
-
-# Unbound on CPU 0, the client, relay and NSD on the last CPU.
-bench_placement
-placement="Unbound on CPU 0; NSD, the relay and the client on the last CPU (taskset), when there are two or more"
-
+bench_placement "Unbound on CPU 0; NSD, the relay and the client on the last CPU (taskset), when there are two or more"
 delivery_setup "$n" 1800
-port=$(free_port) control_port=$(free_port)
 
 # --- one run: a fresh Unbound for SYSTEM, the client, the counters -------
-system_conf() {	# SYSTEM DIR
-	local modules="dynlib validator iterator" qmin="	# qname-minimisation: yes (default)"
-	case $1 in plain*) modules="validator iterator" ;; esac
-	case $1 in *-noqmin) qmin="	qname-minimisation: no" ;; esac
-	unbound_conf "$modules" "$2" "$port" "$control_port" "$relay_port" "$qmin" dom.test mail.test
-}
-
 run() {	# SYSTEM MODE ROUND
-	local sys=$1 mode=$2 r=$3 prefetch=${1%-noqmin} dir=$work/$2-$1-$3 mark line up hits queries
+	local sys=$1 mode=$2 r=$3 dir=$work/$2-$1-$3 mark line up hits queries port=$(free_port)
 	mkdir -p "$dir"
-	system_conf "$sys" "$dir" >"$dir/unbound.conf"
-	[ "$prefetch" = plain ] || printf 'mxguard:\n\tprefetch: %s\n' "$prefetch" >"$dir/mxguard.conf"
-	unbound_start "$dir" || { failed=$((failed + 1)); return; }
+	system_start "$sys" "$dir" "$port" "$relay_port" "" dom.test mail.test || { bench_fail; return; }
 	mark=$(wc -l <"$work/relay.log")
 	line=$($cpu_load "$mta_client" -m "$mode" -p "$port" -z dom.test -n "$n" -c "$workers")
 	# Background lookups may still be on their way: wait for the relay
@@ -74,26 +57,19 @@ run() {	# SYSTEM MODE ROUND
 	queries=$(ub_stat total.num.queries "$dir/stats")
 	case $line in
 	mode=$mode" deliveries="*" failed=0 "*) ;;
-	*) say "$sys $mode round $r: the client failed: ${line:-no output}"
-	   failed=$((failed + 1)); return ;;
+	*) bench_fail "$sys $mode round $r: the client failed: ${line:-no output}"; return ;;
 	esac
-	if [ -z "$hits" ] || [ -z "$queries" ]; then
-		say "$sys $mode round $r: no statistics from unbound-control"
-		failed=$((failed + 1))
-		return
-	fi
+	[ -n "$hits" ] && [ -n "$queries" ] || { bench_fail "$sys $mode round $r: no statistics from unbound-control"; return; }
 	passed=$((passed + 1))
 	# sys round mode= figures... hits queries upstream
-	echo "$sys $r $line hits=$hits queries=$queries upstream=$up" >>"$work/raw"
+	echo "$sys $r $line hits=$hits queries=$queries upstream=$up" >>"$raw"
 	say "$sys round $r: $line cachehits=$hits queries=$queries upstream=$up"
 }
 
 started=$(date +%s)
 for r in $(seq 1 "$rounds"); do
 	for m in $modes; do
-		for s in $systems; do
-			run "$s" "$m" "$r"
-		done
+		for s in $systems; do run "$s" "$m" "$r"; done
 	done
 done
 elapsed=$(($(date +%s) - started))
@@ -104,52 +80,21 @@ elapsed=$(($(date +%s) - started))
 # total1_p50_ms= total2_p50_ms= addr_queries= wall_s= hits= queries=
 # upstream=, read by name.
 summary() {	# MODE
-	[ -s "$work/raw" ] || return
-	awk -v n="$n" -v mode="$1" '
-	function med(a, k,   i, j, t) {
-		for (i = 1; i <= k; i++) for (j = i + 1; j <= k; j++)
-			if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
-		return k % 2 ? a[(k + 1) / 2] : (a[k / 2] + a[k / 2 + 1]) / 2
-	}
-	function cell(s, f, fmt,   k, i, a) {
-		k = cnt[s]
-		for (i = 1; i <= k; i++) a[i] = v[s, f, i]
-		m = med(a, k)
-		return sprintf(fmt " (" fmt "-" fmt ")", m, a[1], a[k])
-	}
-	{
-		delete f
-		for (i = 3; i <= NF; i++) {
-			e = index($i, "=")
-			if (!e) continue
-			key = substr($i, 1, e - 1); f[key] = substr($i, e + 1)
-			if (key != "mode") f[key] += 0	# numbers, not strings, to sort
-		}
-		if (f["mode"] != mode) next
-		s = $1; k = ++cnt[s]
-		v[s, "p50", k] = f["total_p50_ms"]; v[s, "p99", k] = f["total_p99_ms"]
-		v[s, "one50", k] = f["total1_p50_ms"]; v[s, "two50", k] = f["total2_p50_ms"]
-		v[s, "mx50", k] = f["mx_p50_ms"]; v[s, "addr50", k] = f["addr_p50_ms"]
-		v[s, "share", k] = f["addr_queries"] > 0 ? 100 * f["hits"] / f["addr_queries"] : 0
-		v[s, "up", k] = f["upstream"] / n
-		if (!(s in seen)) { seen[s] = 1; order[++ns] = s }
-	}
-	END {
-		print "| system | total p50 ms | total p99 ms | p50 ms, one exchange | p50 ms, two exchanges | MX alone p50 ms | addresses p50 ms | address answers from cache % | upstream queries / delivery | p50 vs plain | p99 vs plain |"
-		print "|---|---|---|---|---|---|---|---|---|---|---|"
-		for (i = 1; i <= ns; i++) {
-			s = order[i]
-			c1 = cell(s, "p50", "%.2f"); p50[s] = m
-			c2 = cell(s, "p99", "%.2f"); p99[s] = m
-			c3 = cell(s, "one50", "%.2f"); c4 = cell(s, "two50", "%.2f")
-			c5 = cell(s, "mx50", "%.2f"); c6 = cell(s, "addr50", "%.2f")
-			c7 = cell(s, "share", "%.1f"); c8 = cell(s, "up", "%.2f")
-			base = s ~ /-noqmin$/ ? "plain-noqmin" : "plain"
-			r50 = p50[base] > 0 ? p50[s] / p50[base] : 0
-			r99 = p99[base] > 0 ? p99[s] / p99[base] : 0
-			printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %.2f | %.2f |\n", s, c1, c2, c3, c4, c5, c6, c7, c8, r50, r99
-		}
-	}' "$work/raw"
+	local s base m=mode=$1
+	[ -s "$raw" ] || return
+	hdr system "total p50 ms" "total p99 ms" "p50 ms, one exchange" "p50 ms, two exchanges" "MX alone p50 ms" \
+	    "addresses p50 ms" "address answers from cache %" "upstream queries / delivery" "p50 vs plain" "p99 vs plain"
+	for s in $systems; do
+		grep -q "^$s .* $m " "$raw" || continue
+		base=plain; case $s in *-noqmin) base=plain-noqmin ;; esac
+		row "$s" "$(cell %.2f total_p50_ms "$s" "$m")" "$(cell %.2f total_p99_ms "$s" "$m")" \
+		    "$(cell %.2f total1_p50_ms "$s" "$m")" "$(cell %.2f total2_p50_ms "$s" "$m")" \
+		    "$(cell %.2f mx_p50_ms "$s" "$m")" "$(cell %.2f addr_p50_ms "$s" "$m")" \
+		    "$(cell %.1f 'v("addr_queries") > 0 ? 100 * v("hits") / v("addr_queries") : 0' "$s" "$m")" \
+		    "$(cell %.2f "v(\"upstream\") / $n" "$s" "$m")" \
+		    "$(ratio "$(med total_p50_ms "$s" "$m")" "$(med total_p50_ms "$base" "$m")")" \
+		    "$(ratio "$(med total_p99_ms "$s" "$m")" "$(med total_p99_ms "$base" "$m")")"
+	done
 }
 
 # The hand-written reading at the end of the previous results file.
@@ -162,7 +107,7 @@ if [ -n "$results" ] && [ "$failed" -eq 0 ]; then
 		echo "# Prefetch benchmark: MTA delivery lookups"
 		echo
 		echo "Written by \`bench/prefetch.sh\` (issue 5). For each of $n domains the"
-		echo "client (bench/mta-client.c, libc \`res_query\` as Postfix uses it, no"
+		echo "client (tests/tools/mta-client.c, libc \`res_query\` as Postfix uses it, no"
 		echo "cache of its own, $workers workers, one delivery at a time each) asks"
 		echo "MX and then addresses, in one of two modes:"
 		echo
@@ -178,7 +123,7 @@ if [ -n "$results" ] && [ "$failed" -eq 0 ]; then
 		echo "  that looks a backup up only when the preferred one fails to answer;"
 		echo "  the earlier model of this benchmark). MX + 2 lookups for every domain."
 		echo
-		echo "NSD serves the zones behind bench/relay.c, which holds every upstream"
+		echo "NSD serves the zones behind tests/tools/relay.c, which holds every upstream"
 		echo "query $delay ms. Half the domains have two exchanges (MX 10 and 20),"
 		echo "half one; exchanges live in another zone (no glue), none is shared."
 		echo "Each run starts a fresh Unbound (cold cache, same domains); within"
@@ -209,13 +154,8 @@ if [ -n "$results" ] && [ "$failed" -eq 0 ]; then
 		done
 		echo "## Machine and versions"
 		echo
-		echo "- CPU: $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1), $ncpu CPUs"
-		echo "- kernel: $(uname -sr)"
-		echo "- placement: $placement"
-		echo "- Unbound: $("$prefix/sbin/unbound" -V | head -n 1) (built by scripts/build, --with-dynlibmodule)"
-		echo "- mxguard: git $(git -C "$top" rev-parse --short HEAD 2>/dev/null || echo unknown)"
-		echo "- NSD: $(nsd -v 2>&1 | head -n 1)"
-		echo "- compiler: $(cc --version | head -n 1)"
+		machine_lines | grep -v -e '^- memory' -e '^- dnsperf' -e '^- PowerDNS' -e '^- load average' |
+		    sed 's/(same build for every Unbound system)/(built by scripts\/build, --with-dynlibmodule)/'
 		echo "- wall time of the benchmark: ${elapsed} s"
 		echo
 		echo "## Command"
@@ -227,7 +167,7 @@ if [ -n "$results" ] && [ "$failed" -eq 0 ]; then
 		echo "## Raw figures, one line per run"
 		echo
 		echo '```'
-		cat "$work/raw"
+		cat "$raw"
 		echo '```'
 		[ -z "$reading" ] || printf '\n%s\n' "$reading"
 	} >"$results"

@@ -29,21 +29,9 @@
 # passed, N failed" (a measurement passes when dnsperf ran and reported a
 # rate; no thresholds).
 . "$(dirname "$0")/lib.sh"
-bench_init throughput
-smoke=0 n=10000 rounds=5 secs=6 profile=1 results=$top/bench/results/throughput.md
-while [ $# -gt 0 ]; do
-	case $1 in
-	--smoke) smoke=1 n=200 rounds=1 secs=1 profile=0 results="" ;;
-	-n) n=$2; shift ;;
-	-r) rounds=$2; shift ;;
-	-l) secs=$2; shift ;;
-	--no-profile) profile=0 ;;
-	-o) results=$2; shift ;;
-	*) echo "usage: bench/throughput.sh [--smoke] [-n DOMAINS] [-r ROUNDS] [-l SECONDS] [--no-profile] [-o FILE]" >&2
-	   exit 2 ;;
-	esac
-	shift
-done
+n=10000 rounds=5 secs=6 profile=1 results=$top/bench/results/throughput.md
+bench_init throughput "-n:n:DOMAINS -r:rounds:ROUNDS -l:secs:SECONDS --no-profile:profile=0 -o:results:FILE" \
+    'n=200 rounds=1 secs=1 profile=0 results=""' "$@"
 bench_need nsd:nsd dig:bind9-dnsutils dnsperf:dnsperf pdns_recursor:pdns-recursor taskset:util-linux
 [ "$profile" -eq 0 ] || bench_need valgrind:valgrind
 bench_need_build
@@ -79,7 +67,7 @@ awk -v n="$n" -v w="$work" 'BEGIN {
 }'
 
 nsd_port=$(free_port)
-nsd_start "$nsd_port" tp.test || { failed=$((failed + 1)); finish; }
+nsd_start "$nsd_port" tp.test || bench_abort
 
 # Caches big enough for every answer: a measurement must be all hits
 # (each run's cache misses are recorded to show it).
@@ -87,25 +75,12 @@ ub_extra='	msg-cache-size: 64m
 	rrset-cache-size: 128m'
 systems="plain mxguard pdns-immediate pdns-deferred"
 [ "$smoke" -eq 1 ] && systems="plain mxguard pdns-immediate"
-declare -A port dir spid
-# cpu_ns PID: nanoseconds on a CPU, all the process's threads (schedstat).
-cpu_ns() { cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{ t += $1 } END { printf "%.0f\n", t }'; }
-start_system() {	# SYSTEM
-	local s=$1 d=$work/$1
-	mkdir -p "$d"
-	dir[$s]=$d port[$s]=$(free_port)
-	case $s in
-	plain|mxguard)
-		local mods="dynlib validator iterator"
-		[ "$s" = plain ] && mods="validator iterator"
-		unbound_conf "$mods" "$d" "${port[$s]}" "$(free_port)" "$nsd_port" "$ub_extra" tp.test >"$d/unbound.conf"
-		unbound_start "$d" && spid[$s]=$ub_pid ;;
-	pdns-immediate) pdns_start "$d" "${port[$s]}" ResolveImmediately yes "$nsd_port" tp.test && spid[$s]=$pdns_pid ;;
-	pdns-deferred) pdns_start "$d" "${port[$s]}" ResolveDeferred yes "$nsd_port" tp.test && spid[$s]=$pdns_pid ;;
-	esac
-}
+declare -A port dir pid
 for s in $systems; do
-	start_system "$s" || { failed=$((failed + 1)); finish; }
+	dir[$s]=$work/$s port[$s]=$(free_port)
+	mkdir -p "${dir[$s]}"
+	system_start "$s" "${dir[$s]}" "${port[$s]}" "$nsd_port" "$ub_extra" tp.test || bench_abort
+	pid[$s]=$spid
 	$cpu_load dnsperf -s 127.0.0.1 -p "${port[$s]}" -d "$work/warm" -n 1 -c 4 -q 50 >"$work/$s.warm" 2>&1
 	# Twice: the second pass finds whatever the first left to fetch
 	# (deferred additionals, prefetched exchanges).
@@ -115,29 +90,24 @@ done
 
 # measure SYSTEM WORKLOAD ROUND: one dnsperf run; appends a raw line.
 measure() {
-	local s=$1 w=$2 r=$3 out=$work/$1-$2-$3.out qps lost miss=- t0 t1 run cpu cpuq done_q
+	local s=$1 w=$2 r=$3 out=$work/$1-$2-$3.out qps lost miss=- t0 t1 cpu cpuq
 	case $s in pdns-*) [ "$w" = a ] || return 0 ;; esac
-	t0=$(cpu_ns "${spid[$s]}")
+	t0=$(cpu_ns "${pid[$s]}")
 	$cpu_load dnsperf -s 127.0.0.1 -p "${port[$s]}" -d "$work/queries.$w" -l "$secs" -c 8 -q 256 -t 1 >"$out" 2>&1
-	t1=$(cpu_ns "${spid[$s]}")
-	run=$(sed -n 's/^ *Run time (s): *\([0-9.]*\).*/\1/p' "$out")
-	qps=$(sed -n 's/^ *Queries per second: *\([0-9.]*\).*/\1/p' "$out")
-	done_q=$(sed -n 's/^ *Queries completed: *\([0-9]*\).*/\1/p' "$out")
+	t1=$(cpu_ns "${pid[$s]}")
+	qps=$(dnsperf_field "Queries per second" "$out") lost=$(dnsperf_field "Queries lost" "$out")
 	# The server's CPU use over the run, in % of one CPU (near 100: the
 	# server, not dnsperf, is the bottleneck), and its CPU time per
 	# answered query, the cost whoever the bottleneck is.
-	cpu=$(awk -v a="$t0" -v b="$t1" -v t="${run:-0}" 'BEGIN { printf "%.0f", (t > 0 ? 100 * (b - a) / 1e9 / t : 0) }')
-	cpuq=$(awk -v a="$t0" -v b="$t1" -v q="${done_q:-0}" 'BEGIN { printf "%.3f", (q > 0 ? (b - a) / 1e3 / q : 0) }')
-	lost=$(sed -n 's/^ *Queries lost: *\([0-9]*\).*/\1/p' "$out")
+	cpu=$(ratio "$((t1 - t0))" "$(dnsperf_field "Run time (s)" "$out")" %.0f 1e-7)
+	cpuq=$(ratio "$((t1 - t0))" "$(dnsperf_field "Queries completed" "$out")" %.3f 1e-3)
 	case $s in plain|mxguard)
 		ub_control "${dir[$s]}" stats >"$out.stats" 2>&1
 		miss=$(ub_stat total.num.cachemiss "$out.stats") ;;
 	esac
-	if [ -z "$qps" ]; then
-		say "$s ($w) round $r: dnsperf reported no rate"; failed=$((failed + 1)); return
-	fi
+	[ -n "$qps" ] || { bench_fail "$s ($w) round $r: dnsperf reported no rate"; return; }
 	passed=$((passed + 1))
-	echo "$s $w $r qps=$qps lost=$lost cachemiss=$miss server_cpu=$cpu cpu_us_per_query=$cpuq" >>"$work/raw"
+	echo "$s $w $r qps=$qps lost=$lost cachemiss=$miss server_cpu=$cpu cpu_us_per_query=$cpuq" >>"$raw"
 	say "$s ($w) round $r: $qps qps, lost $lost, cache misses $miss, server CPU $cpu%, $cpuq us/query"
 }
 
@@ -155,13 +125,11 @@ elapsed=$(($(date +%s) - started))
 # workload (each name once) sent, and the counters dumped.
 prof_n=$((n < 2000 ? n : 2000))
 profile_run() {	# SYSTEM
-	local s=$1 d=$work/prof-$1 w mods="dynlib validator iterator" p cnt
+	local s=$1 d=$work/prof-$1 w p=$(free_port) cnt vpid
 	mkdir -p "$d"
-	[ "$s" = plain ] && mods="validator iterator"
-	p=$(free_port)
-	unbound_conf "$mods" "$d" "$p" "$(free_port)" "$nsd_port" "$ub_extra" tp.test >"$d/unbound.conf"
+	ub_conf "$s" "$d" "$p" "$nsd_port" "$ub_extra" tp.test
 	unbound_start "$d" valgrind --tool=callgrind --callgrind-out-file="$d/cg.%p" --dump-instr=no || return 1
-	local vpid=$ub_pid
+	vpid=$ub_pid
 	head -n $((4 * prof_n)) "$work/warm" >"$d/warm"
 	dnsperf -s 127.0.0.1 -p "$p" -d "$d/warm" -n 2 -c 1 -q 20 -t 30 >"$d/warm.out" 2>&1
 	for w in a b c; do
@@ -177,66 +145,51 @@ profile_run() {	# SYSTEM
 		callgrind_control -d "before-$w" "$vpid" >/dev/null 2>&1
 		dnsperf -s 127.0.0.1 -p "$p" -d "$d/q.$w" -n 1 -c 1 -q 20 -t 30 >"$d/$w.out" 2>&1
 		callgrind_control -d "prof-$w" "$vpid" >/dev/null 2>&1
-		cnt=$(sed -n 's/^ *Queries completed: *\([0-9]*\).*/\1/p' "$d/$w.out")
+		cnt=$(dnsperf_field "Queries completed" "$d/$w.out")
 		ub_control "$d" stats >"$d/$w.stats" 2>&1
 		echo "$s $w ${cnt:-0} cachemiss=$(ub_stat total.num.cachemiss "$d/$w.stats")" >>"$work/prof.raw"
 	done
 	unbound_stop "$vpid"
 }
 if [ "$profile" -eq 1 ] && [ "$failed" -eq 0 ]; then
-	for s in plain mxguard; do
-		profile_run "$s" || { say "callgrind run of $s failed"; failed=$((failed + 1)); }
-	done
+	for s in plain mxguard; do profile_run "$s" || bench_fail "callgrind run of $s failed"; done
 fi
 
 # Total Ir of the dump for workload W of SYSTEM (the dumps are named
-# cg.PID.N with the trigger "prof-W" inside).
+# cg.PID.N with the trigger "prof-W" inside); queries it counted.
 prof_dump() { grep -l "^desc: Trigger: .*prof-$2\$" "$work/prof-$1"/cg.* 2>/dev/null | head -n 1; }
 prof_ir() { sed -n 's/^summary: *\([0-9]*\).*/\1/p; s/^totals: *\([0-9]*\).*/\1/p' "$1" | head -n 1; }
+prof_q() { raw=$work/prof.raw vals '$3' "$1" "$2"; }
 
 # --- report -------------------------------------------------------------
 qps_table() {
-	local w s base cbase
-	echo "| workload | system | QPS median (min-max) | QPS / plain | server CPU µs per query, median (min-max) | CPU per query / plain | server CPU % median | cache misses | queries lost |"
-	echo "|---|---|---|---|---|---|---|---|---|"
+	local w s
+	hdr workload system "QPS median (min-max)" "QPS / plain" "server CPU µs per query, median (min-max)" \
+	    "CPU per query / plain" "server CPU % median" "cache misses" "queries lost"
 	for w in a b c; do
-		base=$(awk -v w="$w" '$1 == "plain" && $2 == w { sub(/qps=/, "", $4); print $4 }' "$work/raw" | bench_median)
-		cbase=$(awk -v w="$w" '$1 == "plain" && $2 == w { sub(/.*=/, "", $8); print $8 }' "$work/raw" | bench_median)
 		for s in $systems; do
-			grep -q "^$s $w " "$work/raw" || continue
-			awk -v s="$s" -v w="$w" '$1 == s && $2 == w { sub(/qps=/, "", $4); print $4 }' "$work/raw" >"$work/cells"
-			awk -v s="$s" -v w="$w" '$1 == s && $2 == w { sub(/.*=/, "", $8); print $8 }' "$work/raw" >"$work/ccells"
-			printf '| %s | %s | %s | %.3f | %s | %.3f | %s | %s | %s |\n' "$w" "$s" "$(bench_cell %.0f <"$work/cells")" \
-			    "$(echo "$(bench_median <"$work/cells") $base" | awk '{ print ($2 > 0 ? $1 / $2 : 0) }')" \
-			    "$(bench_cell %.3f <"$work/ccells")" \
-			    "$(echo "$(bench_median <"$work/ccells") $cbase" | awk '{ print ($2 > 0 ? $1 / $2 : 0) }')" \
-			    "$(awk -v s="$s" -v w="$w" '$1 == s && $2 == w { sub(/server_cpu=/, "", $7); print $7 }' "$work/raw" | bench_median)" \
-			    "$(awk -v s="$s" -v w="$w" '$1 == s && $2 == w { sub(/cachemiss=/, "", $6); t += $6 } END { print t + 0 }' "$work/raw")" \
-			    "$(awk -v s="$s" -v w="$w" '$1 == s && $2 == w { sub(/lost=/, "", $5); t += $5 } END { print t + 0 }' "$work/raw")"
+			grep -q "^$s $w " "$raw" || continue
+			row "$w" "$s" "$(cell %.0f qps "$s" "$w")" "$(ratio "$(med qps "$s" "$w")" "$(med qps plain "$w")" %.3f)" \
+			    "$(cell %.3f cpu_us_per_query "$s" "$w")" \
+			    "$(ratio "$(med cpu_us_per_query "$s" "$w")" "$(med cpu_us_per_query plain "$w")" %.3f)" \
+			    "$(med server_cpu "$s" "$w")" "$(sum cachemiss "$s" "$w")" "$(sum lost "$s" "$w")"
 		done
 	done
 }
 # The module's lines in callgrind_annotate: its own files, and the
 # engine's headers' inline functions (listed without the object file,
 # and relative to the working directory when they lie under it).
-mod_lines='/mxguard.so|\/module\/|[ \/]include\/mxguard\//'
+mod_lines='/mxguard.so|\/(module|engine)\/|[ \/]include\/mxguard\//'
 prof_table() {
-	local w s f ir cnt pir mir
+	local w pir mir mod
 	[ -s "$work/prof.raw" ] || return 0
-	echo "| workload | plain Ir/query | mxguard Ir/query | ratio | in mxguard.so (Ir/query) |"
-	echo "|---|---|---|---|---|"
+	hdr workload "plain Ir/query" "mxguard Ir/query" ratio "in mxguard.so (Ir/query)"
 	for w in a b c; do
-		for s in plain mxguard; do
-			f=$(prof_dump "$s" "$w"); ir=$(prof_ir "$f")
-			cnt=$(awk -v s="$s" -v w="$w" '$1 == s && $2 == w { print $3 }' "$work/prof.raw")
-			eval "${s}_ir=\$(awk -v a=\"\$ir\" -v b=\"\$cnt\" 'BEGIN { printf \"%.0f\", (b > 0 ? a / b : 0) }')"
-		done
-		f=$(prof_dump mxguard "$w")
-		mod=$(callgrind_annotate --auto=no --inclusive=no --threshold=100 "$f" 2>/dev/null | awk "$mod_lines"' { gsub(/,/, "", $1); t += $1 } END { print t + 0 }')
-		cnt=$(awk -v w="$w" '$1 == "mxguard" && $2 == w { print $3 }' "$work/prof.raw")
-		printf '| %s | %s | %s | %.3f | %s |\n' "$w" "$plain_ir" "$mxguard_ir" \
-		    "$(awk -v a="$mxguard_ir" -v b="$plain_ir" 'BEGIN { print (b > 0 ? a / b : 0) }')" \
-		    "$(awk -v a="$mod" -v b="$cnt" 'BEGIN { printf "%.0f", (b > 0 ? a / b : 0) }')"
+		pir=$(ratio "$(prof_ir "$(prof_dump plain "$w")")" "$(prof_q plain "$w")" %.0f)
+		mir=$(ratio "$(prof_ir "$(prof_dump mxguard "$w")")" "$(prof_q mxguard "$w")" %.0f)
+		mod=$(callgrind_annotate --auto=no --inclusive=no --threshold=100 "$(prof_dump mxguard "$w")" 2>/dev/null |
+		    awk "$mod_lines"' { gsub(/,/, "", $1); t += $1 } END { print t + 0 }')
+		row "$w" "$pir" "$mir" "$(ratio "$mir" "$pir" %.3f)" "$(ratio "$mod" "$(prof_q mxguard "$w")" %.0f)"
 	done
 }
 # fn_ir SYSTEM WORKLOAD FUNCTION: inclusive Ir per query of FUNCTION
@@ -245,7 +198,7 @@ prof_table() {
 fn_ir() {
 	local f c
 	f=$(prof_dump "$1" "$2")
-	c=$(awk -v s="$1" -v w="$2" '$1 == s && $2 == w { print $3 }' "$work/prof.raw")
+	c=$(prof_q "$1" "$2")
 	[ -n "$f" ] || return 0
 	callgrind_annotate --auto=no --inclusive=yes --threshold=100 "$f" 2>/dev/null |
 	    awk -v fn="$3" -v c="$c" '$0 ~ ":" fn "([ @]|$)" { ir = $1; gsub(/,/, "", ir); if (ir + 0 > t) t = ir + 0 }
@@ -255,47 +208,42 @@ prof_functions() {	# the module's functions in the MX dump, Ir per query
 	local f cnt
 	f=$(prof_dump mxguard a)
 	[ -n "$f" ] || return 0
-	cnt=$(awk '$1 == "mxguard" && $2 == "a" { print $3 }' "$work/prof.raw")
-	echo "| function (mxguard, workload a, exclusive) | Ir/query |"
-	echo "|---|---|"
+	cnt=$(prof_q mxguard a)
+	hdr "function (mxguard, workload a, exclusive)" Ir/query
 	callgrind_annotate --auto=no --inclusive=no --threshold=100 "$f" 2>/dev/null |
-	    awk -v c="$cnt" "$mod_lines"' { ir = $1; gsub(/,/, "", ir); fn = $0; sub(/^ *[0-9,]+ *(\([^)]*\))? */, "", fn); sub(/ \[.*$/, "", fn); sub(/^.*\/module\//, "module/", fn); sub(/^.*\/include\/mxguard\//, "include/mxguard/", fn)
+	    awk -v c="$cnt" "$mod_lines"' { ir = $1; gsub(/,/, "", ir); fn = $0; sub(/^ *[0-9,]+ *(\([^)]*\))? */, "", fn); sub(/ \[.*$/, "", fn); sub(/^.*\/module\//, "module/", fn); sub(/^.*\/engine\//, "engine/", fn); sub(/^.*\/include\/mxguard\//, "include/mxguard/", fn)
 		if (c > 0 && ir / c >= 0.5) printf "| `%s` | %.1f |\n", fn, ir / c }' | head -n 15
 	echo
-	echo "| function (inclusive) | mxguard (a) Ir/query | plain (a) Ir/query | mxguard (c) Ir/query | plain (c) Ir/query |"
-	echo "|---|---|---|---|---|"
+	hdr "function (inclusive)" "mxguard (a) Ir/query" "plain (a) Ir/query" "mxguard (c) Ir/query" "plain (c) Ir/query"
 	for fn in worker_handle_request inplace_cb_reply_cache_call dynlib_inplace_cb_reply_generic reply_cache_cb mxg_stats_cache_hit_here mxg_stats_cache_hit pthread_mutex_lock pthread_mutex_unlock; do
-		printf '| `%s` | %s | %s | %s | %s |\n' "$fn" "$(fn_ir mxguard a "$fn")" "$(fn_ir plain a "$fn")" \
-		    "$(fn_ir mxguard c "$fn")" "$(fn_ir plain c "$fn")"
+		row "\`$fn\`" "$(fn_ir mxguard a "$fn")" "$(fn_ir plain a "$fn")" "$(fn_ir mxguard c "$fn")" "$(fn_ir plain c "$fn")"
 	done
 }
 
-if [ -s "$work/raw" ]; then
-	{
-		echo "## 1. Cached throughput (bench/throughput.sh)"
+section() {
+	echo "## 1. Cached throughput (bench/throughput.sh)"
+	echo
+	echo "dnsperf (-c 8 -q 256, ${secs} s per run) against a warm cache, $n domains in one"
+	echo "NSD zone (each: MX, A, AAAA, TXT; its exchange: A, AAAA). Workloads:"
+	echo "(a) MX only, (b) 5% MX, 45% A, 30% AAAA, 20% TXT, (c) A only, names"
+	echo "drawn at random. $rounds rounds, each measuring every workload on every system in"
+	echo "turn (order: $systems); PowerDNS Recursor on (a) only. All servers"
+	echo "stay up (warm) for the whole run, one thread each, on CPU 0;"
+	echo "Unbound with msg-cache-size 64m, rrset-cache-size 128m (cache misses"
+	echo "counted per run: 0 means every answer came from the cache). Wall time: ${elapsed} s."
+	echo
+	qps_table
+	echo
+	if [ -s "$work/prof.raw" ]; then
+		echo "Instructions per query (callgrind, Ir over the whole Unbound process"
+		echo "while it serves $prof_n queries of the workload from a warm cache, one"
+		echo "at a time; repeatable where the QPS above is not):"
 		echo
-		echo "dnsperf (-c 8 -q 256, ${secs} s per run) against a warm cache, $n domains in one"
-		echo "NSD zone (each: MX, A, AAAA, TXT; its exchange: A, AAAA). Workloads:"
-		echo "(a) MX only, (b) 5% MX, 45% A, 30% AAAA, 20% TXT, (c) A only, names"
-		echo "drawn at random. $rounds rounds, each measuring every workload on every system in"
-		echo "turn (order: $systems); PowerDNS Recursor on (a) only. All servers"
-		echo "stay up (warm) for the whole run, one thread each, on CPU 0;"
-		echo "Unbound with msg-cache-size 64m, rrset-cache-size 128m (cache misses"
-		echo "counted per run: 0 means every answer came from the cache). Wall time: ${elapsed} s."
+		prof_table
 		echo
-		qps_table
+		prof_functions
 		echo
-		if [ -s "$work/prof.raw" ]; then
-			echo "Instructions per query (callgrind, Ir over the whole Unbound process"
-			echo "while it serves $prof_n queries of the workload from a warm cache, one"
-			echo "at a time; repeatable where the QPS above is not):"
-			echo
-			prof_table
-			echo
-			prof_functions
-			echo
-		fi
-	} >"$work/section.md"
-	bench_section "bench/throughput.sh -n $n -r $rounds -l $secs" "$work/prof.raw"
-fi
+	fi
+}
+bench_report "bench/throughput.sh -n $n -r $rounds -l $secs" section "$work/prof.raw"
 finish
