@@ -55,8 +55,8 @@ analyse_once(struct mxg_analysis *an, const struct mxg_settings *cfg,
 	mxg_answer_parse(an->answer, owner, sizeof(owner), items, item_lens,
 	    n, cfg->max_exchanges);
 	for (i = 0; i < an->answer->exchange_count; i++) {
-		struct mxg_fact a = { MXG_FACT_ADDRESSES, 1, 0, NULL };
-		struct mxg_fact aaaa = { MXG_FACT_ADDRESSES, 0, 1, NULL };
+		struct mxg_fact a = { MXG_FACT_ADDRESSES, 1, 0, NULL, 300 };
+		struct mxg_fact aaaa = { MXG_FACT_ADDRESSES, 0, 1, NULL, 300 };
 		struct mxg_fact merged;
 
 		if (i % 10 == 3) {

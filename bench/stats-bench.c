@@ -68,7 +68,7 @@ make_names(size_t n)
 static void
 analyse(struct run *r)
 {
-	struct mxg_fact f = { MXG_FACT_ADDRESSES, 1, 1, NULL };
+	struct mxg_fact f = { MXG_FACT_ADDRESSES, 1, 1, NULL, 300 };
 	size_t size = mxg_analysis_size(2), i;
 
 	r->mem = malloc(size);
