@@ -32,7 +32,8 @@ mxg_check "unbound under valgrind started" wait_up
 while [ "$(cat "$MXG_DIR/q" 2>/dev/null | wc -l)" -lt "$queries" ]; do
 	cat "$MXG_TOP/tests/harden/queries" >>"$MXG_DIR/q"
 done
-head -n "$queries" "$MXG_DIR/q" | split -n "l/$((reloads + 1))" -d -a 3 - "$MXG_DIR/chunk."
+head -n "$queries" "$MXG_DIR/q" >"$MXG_DIR/queries"
+split -n "l/$((reloads + 1))" -d -a 3 "$MXG_DIR/queries" "$MXG_DIR/chunk."
 i=0
 for chunk in "$MXG_DIR"/chunk.*; do
 	dig @127.0.0.1 -p "$MXG_PORT" +time=10 +tries=2 +noall +comments -f "$chunk" >>"$MXG_DIR/dig.out" 2>&1
@@ -41,7 +42,8 @@ for chunk in "$MXG_DIR"/chunk.*; do
 	fi
 	i=$((i + 1))
 done
-echo "# summary: answers $(grep -c 'status: ' "$MXG_DIR/dig.out") of $queries queries, $reloads reloads"
+n=$(grep -c 'status: ' "$MXG_DIR/dig.out")
+mxg_check "every query answered ($n of $queries, $reloads reloads between)" [ "$n" -ge "$queries" ]
 mxg_control stop >/dev/null 2>&1
 for _ in $(seq 1 600); do
 	kill -0 "$vpid" 2>/dev/null || break
@@ -55,7 +57,7 @@ mxg_check "valgrind wrote its leak summary (${log:-no log})" \
     grep -qE 'LEAK SUMMARY|All heap blocks were freed' "${log:-/dev/null}"
 [ -n "$log" ] || mxg_done
 for kind in definitely indirectly; do
-	echo "# summary: all of Unbound, $kind lost:$(sed -n "s/.*$kind lost: \(.* blocks\).*/ \1/p" "$log")"
+	echo "# summary: all of Unbound, $kind lost: $(sed -n "s/.*$kind lost: \(.* blocks\).*/\1/p" "$log" | grep . || echo none)"
 done
 echo "# summary: valgrind $(grep -m1 'ERROR SUMMARY' "$log" | sed 's/^==[0-9]*== //')"
 # The definitely and indirectly lost records that have a mxguard frame.
