@@ -25,13 +25,6 @@
 #include "mxguard/dname.h"
 #include "glue.h"
 
-/*
- * Room for one log line of a decision or a distribution: with at most
- * MXG_TEXT_NAMES_MAX names, longer only for names escaped at length,
- * which are cut short ("...").
- */
-#define MXG_LOGLINE	1024
-
 static bool
 is_policed(struct module_qstate *qstate)
 {

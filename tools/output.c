@@ -13,9 +13,6 @@
 #include "mxguard/stats.h"
 #include "check.h"
 
-/* As in the module (police.c): one decision or distribution line. */
-#define CHK_LOGLINE	1024
-
 static const char *const status_names[] = {
 	[CHK_STATUS_OK] = "ok",
 	[CHK_STATUS_NO_MX] = "no_mx",
@@ -168,7 +165,7 @@ text_analysis(struct mxg_sink *s, const struct chk_result *r)
 {
 	const struct mxg_analysis *an = r->an;
 	const struct mxg_decision *dec = an->decision;
-	char line[CHK_LOGLINE];
+	char line[MXG_LOGLINE];
 
 	mxg_sink_printf(s, ": %s%s; dnssec %s", mxg_action_name(dec->action),
 	    dec->exempt ? " (exempt)" : "", chk_dnssec_name(r->dnssec));

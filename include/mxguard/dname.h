@@ -238,17 +238,24 @@ uint64_t mxg_fnv64(uint64_t hash, uint64_t value);
 int mxg_dname_order(const uint8_t *a, const uint8_t *b);
 
 /*
+ * Exchanges a log line names at most; the rest are counted, so that a
+ * line stays short whatever MX set an attacker publishes.
+ */
+#define MXG_TEXT_NAMES_MAX	8
+/*
+ * Room for one log line of a decision or a distribution: with at most
+ * MXG_TEXT_NAMES_MAX names, longer only for names escaped at length,
+ * which are cut short ("...").  The module and mxguard-check both
+ * render into this much, so that they print the same lines.
+ */
+#define MXG_LOGLINE	1024
+
+/*
  * A bounded text builder for log lines.  Appends never write past the
  * buffer; when something did not fit, mxg_text_end() replaces the tail
  * with "..." so the truncation is visible.  The buffer always ends up
  * NUL-terminated (size at least 4 to hold "...").
  */
-/*
- * Exchanges a log line names at most; the rest are counted, so that a
- * line stays short whatever MX set an attacker publishes.
- */
-#define MXG_TEXT_NAMES_MAX	8
-
 struct mxg_text {
 	char *buf;
 	size_t size;		/* bytes available, NUL included */
