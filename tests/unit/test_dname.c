@@ -405,6 +405,41 @@ test_text_builder_truncates_visibly(void **state)
 	assert_string_equal(mxg_text_end(&t), "");
 }
 
+/* Outside text in a message: control bytes, non-ASCII and the backslash
+ * cannot forge a line, and what does not fit is cut visibly. */
+static void
+test_show_escapes_outside_text(void **state)
+{
+	char buf[16], big[32];
+	const char raw[] = "a\nb\\\xff";
+
+	(void)state;
+	assert_string_equal(mxg_show(big, sizeof(big), raw, sizeof(raw) - 1),
+	    "a\\x0ab\\x5c\\xff");
+	assert_string_equal(mxg_show(buf, sizeof(buf), "abcdefghijklmnop", 16),
+	    "abcdefghi...");
+	assert_string_equal(mxg_show(buf, sizeof(buf), "", 0), "");
+}
+
+/* A name as a config-file word: only letters, digits, '-' and '_' bare,
+ * so that any lexer reads it back as it was. */
+static void
+test_dname_to_word_survives_a_lexer(void **state)
+{
+	char buf[MXG_DNAME_TEXTLEN];
+	uint8_t name[MXG_DNAME_MAXLEN], back[MXG_DNAME_MAXLEN];
+	static const uint8_t odd[] = { 5, 'a', '"', ' ', ';', 0xc3, 2, 'b', '_', 0 };
+
+	(void)state;
+	wire(name, "mx-1.example.org");
+	assert_string_equal(mxg_dname_to_word(buf, sizeof(buf), name),
+	    "mx-1.example.org.");
+	assert_string_equal(mxg_dname_to_word(buf, sizeof(buf), odd),
+	    "a\\034\\032\\059\\195.b_.");
+	assert_int_not_equal(mxg_dname_from_text(back, buf), 0);
+	assert_true(mxg_dname_equal(back, odd));
+}
+
 int
 main(void)
 {
@@ -424,6 +459,8 @@ main(void)
 		cmocka_unit_test(test_dname_from_text_escapes_and_errors),
 		cmocka_unit_test(test_dname_to_text_cannot_forge_log_lines),
 		cmocka_unit_test(test_text_builder_truncates_visibly),
+		cmocka_unit_test(test_show_escapes_outside_text),
+		cmocka_unit_test(test_dname_to_word_survives_a_lexer),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
